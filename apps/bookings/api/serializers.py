@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from itertools import groupby
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.bookings import selectors
+from apps.bookings.models import Booking, PassengerType
+from apps.inventory.api.serializers import SliceSerializer
+
+
+class PassengerInputSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=PassengerType.choices)
+    given_name = serializers.CharField(max_length=60)
+    family_name = serializers.CharField(max_length=60)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+
+
+class ContactSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
+class BookingCreateInputSerializer(serializers.Serializer):
+    offer_id = serializers.CharField(max_length=2000)
+    passengers = PassengerInputSerializer(many=True, min_length=1, max_length=9)
+    contact = ContactSerializer()
+
+
+class PassengerSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    ticket_number = serializers.CharField(allow_null=True)
+    seats = serializers.ListField(child=serializers.CharField(), default=list)
+
+    def to_representation(self, passenger) -> dict:
+        data = super().to_representation(passenger)
+        data["seats"] = []  # seat selection arrives with the seat maps
+        return data
+
+
+class PaymentSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    provider = serializers.CharField()
+    status = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class BookingEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_label")
+    kind = serializers.CharField()
+    detail = serializers.JSONField()
+
+
+class BookingSerializer(serializers.Serializer):
+    locator = serializers.CharField()
+    status = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    hold_expires_at = serializers.DateTimeField(allow_null=True)
+    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    contact = serializers.SerializerMethodField()
+    passengers = PassengerSerializer(many=True)
+    slices = serializers.SerializerMethodField()
+    payments = serializers.SerializerMethodField()
+    refunds = serializers.SerializerMethodField()
+    events = BookingEventSerializer(many=True)
+
+    def get_status(self, booking: Booking) -> str:
+        return selectors.booking_effective_status(booking=booking)
+
+    @extend_schema_field(ContactSerializer)
+    def get_contact(self, booking: Booking) -> dict:
+        return {"email": booking.contact_email, "phone": booking.contact_phone}
+
+    @extend_schema_field(SliceSerializer(many=True))
+    def get_slices(self, booking: Booking) -> list:
+        segments = sorted(booking.segments.all(), key=lambda s: (s.slice_index, s.position))
+        return [
+            SliceSerializer([segment.fare_class for segment in group]).data
+            for _, group in groupby(segments, key=lambda s: s.slice_index)
+        ]
+
+    @extend_schema_field(PaymentSummarySerializer(many=True))
+    def get_payments(self, booking: Booking) -> list:
+        # Payments live in the payments app, which depends on bookings; read them through
+        # the reverse relation so bookings never imports payments.
+        payments = getattr(booking, "payments", None)
+        return PaymentSummarySerializer(payments.all() if payments is not None else [], many=True).data
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_refunds(self, booking: Booking) -> list:
+        return []  # refunds arrive with the payments issue

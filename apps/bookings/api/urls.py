@@ -1,0 +1,8 @@
+from django.urls import path
+
+from apps.bookings.api.views import BookingDetailApi, BookingListCreateApi
+
+urlpatterns = [
+    path("bookings/", BookingListCreateApi.as_view(), name="booking-list"),
+    path("bookings/<str:locator>/", BookingDetailApi.as_view(), name="booking-detail"),
+]

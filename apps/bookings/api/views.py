@@ -1,0 +1,39 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.generics import ListAPIView
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.bookings import selectors, services
+from apps.bookings.api.serializers import BookingCreateInputSerializer, BookingSerializer
+
+
+class BookingListCreateApi(ListAPIView):
+    """`GET`: the caller's bookings. `POST`: hold an offer for passengers (status `held`)."""
+
+    serializer_class = BookingSerializer
+
+    def get_queryset(self):
+        return selectors.booking_list(user=self.request.user).prefetch_related("payments")
+
+    @extend_schema(request=BookingCreateInputSerializer, responses={201: BookingSerializer})
+    def post(self, request: Request) -> Response:
+        payload = BookingCreateInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        booking = services.booking_create(
+            offer_id=data["offer_id"],
+            passengers=[services.PassengerInput(**p) for p in data["passengers"]],
+            contact=services.ContactInput(**data["contact"]),
+            user=request.user,
+        )
+        booking = selectors.booking_get(locator=booking.locator, user=request.user)
+        return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
+
+
+class BookingDetailApi(APIView):
+    @extend_schema(responses=BookingSerializer)
+    def get(self, request: Request, locator: str) -> Response:
+        booking = selectors.booking_get(locator=locator, user=request.user)
+        return Response(BookingSerializer(booking).data)

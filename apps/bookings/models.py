@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.core.money import CURRENCY_DECIMAL_PLACES, CURRENCY_MAX_DIGITS
+from apps.flights.models import Flight
+from apps.inventory.models import FareClass
+
+# No 0/O or 1/I: a locator is read out over the phone.
+LOCATOR_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+LOCATOR_LENGTH = 6
+
+
+class BookingStatus(models.TextChoices):
+    HELD = "held", "Held"
+    CONFIRMED = "confirmed", "Confirmed"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired"
+
+
+class Booking(models.Model):
+    """A passenger name record: who flies on which segments, and what was paid."""
+
+    locator = models.CharField(max_length=LOCATOR_LENGTH, unique=True)
+    status = models.CharField(max_length=10, choices=BookingStatus.choices, default=BookingStatus.HELD)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
+    )
+    contact_email = models.EmailField()
+    contact_phone = models.CharField(max_length=32, blank=True)
+    total_amount = models.DecimalField(max_digits=CURRENCY_MAX_DIGITS, decimal_places=CURRENCY_DECIMAL_PLACES)
+    currency = models.CharField(max_length=3)
+    cabin = models.CharField(max_length=16)
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(locator__regex=r"^[A-HJ-NP-Z2-9]{6}$"), name="booking_locator_format"),
+            models.CheckConstraint(condition=Q(total_amount__gte=0), name="booking_total_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.locator
+
+
+class PassengerType(models.TextChoices):
+    ADULT = "adult", "Adult"
+    CHILD = "child", "Child"
+    INFANT = "infant", "Infant on lap"
+
+
+class Passenger(models.Model):
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="passengers")
+    position = models.PositiveSmallIntegerField()
+    type = models.CharField(max_length=8, choices=PassengerType.choices)
+    given_name = models.CharField(max_length=60)
+    family_name = models.CharField(max_length=60)
+    date_of_birth = models.DateField(null=True, blank=True)
+    ticket_number = models.CharField(max_length=13, null=True, blank=True, unique=True)
+
+    class Meta:
+        ordering = ["booking", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "position"], name="passenger_position_unique"),
+            models.CheckConstraint(
+                condition=Q(ticket_number__isnull=True) | Q(ticket_number__regex=r"^[0-9]{13}$"),
+                name="passenger_ticket_number_13_digits",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name.upper()}/{self.given_name.upper()}"
+
+
+class Segment(models.Model):
+    """One flight of the itinerary, with the fare class it was sold in and its price."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="segments")
+    slice_index = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField()
+    flight = models.ForeignKey(Flight, on_delete=models.PROTECT, related_name="booked_segments")
+    fare_class = models.ForeignKey(FareClass, on_delete=models.PROTECT, related_name="booked_segments")
+    fare_code = models.CharField(max_length=1)
+    fare_brand = models.CharField(max_length=30)
+    amount = models.DecimalField(max_digits=CURRENCY_MAX_DIGITS, decimal_places=CURRENCY_DECIMAL_PLACES)
+
+    class Meta:
+        ordering = ["booking", "slice_index", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "slice_index", "position"], name="segment_position_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking.locator} {self.flight}"
+
+
+class BookingEvent(models.Model):
+    """The booking's timeline: every change, with who made it and when."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    actor_label = models.CharField(max_length=120, help_text="Who acted, kept after the user is gone")
+    kind = models.CharField(max_length=40)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["booking", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.booking.locator} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class TicketSerial(models.Model):
+    """The last e-ticket serial issued under an airline's 3-digit prefix."""
+
+    prefix = models.CharField(max_length=3, unique=True)
+    last_serial = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_serial__gte=0) & Q(last_serial__lt=10**10), name="ticket_serial_ten_digits"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}: {self.last_serial}"

@@ -1,0 +1,221 @@
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from apps.accounts.models import User
+from apps.bookings import locks
+from apps.bookings.errors import HoldExpired, PassengersInvalid
+from apps.bookings.models import (
+    LOCATOR_ALPHABET,
+    LOCATOR_LENGTH,
+    Booking,
+    BookingEvent,
+    BookingStatus,
+    Passenger,
+    PassengerType,
+    Segment,
+    TicketSerial,
+)
+from apps.core import clock, outbox
+from apps.inventory import selectors as inventory_selectors
+from apps.inventory import services as inventory_services
+from apps.inventory.errors import HoldReleased, PriceChanged, SoldOut
+from apps.inventory.offers import fare_total, offer_verify
+
+NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z' -]{0,59}$")
+
+
+@dataclass(frozen=True)
+class PassengerInput:
+    type: str
+    given_name: str
+    family_name: str
+    date_of_birth: date | None = None
+
+
+@dataclass(frozen=True)
+class ContactInput:
+    email: str
+    phone: str = ""
+
+
+def _actor_label(actor: User | None) -> str:
+    return actor.email if actor is not None else "customer (guest)"
+
+
+def booking_event_record(
+    *, booking: Booking, kind: str, actor: User | None = None, actor_label: str = "", detail: dict | None = None
+) -> BookingEvent:
+    """Append to the booking's timeline; called inside the transaction of the change."""
+    return BookingEvent.objects.create(
+        booking=booking,
+        kind=kind,
+        actor=actor,
+        actor_label=actor_label or _actor_label(actor),
+        detail=detail or {},
+    )
+
+
+def _new_locator() -> str:
+    return "".join(secrets.choice(LOCATOR_ALPHABET) for _ in range(LOCATOR_LENGTH))
+
+
+def _check_passengers(passengers: list[PassengerInput], *, adults: int, children: int, infants: int) -> None:
+    counts = {kind: sum(1 for p in passengers if p.type == kind) for kind in PassengerType.values}
+    wanted = {PassengerType.ADULT: adults, PassengerType.CHILD: children, PassengerType.INFANT: infants}
+    if counts != wanted:
+        raise PassengersInvalid(
+            f"The offer is for {adults} adult(s), {children} child(ren) and {infants} infant(s).",
+            errors={"passengers": ["The passenger types do not match the offer."]},
+        )
+    bad = {}
+    for index, passenger in enumerate(passengers):
+        for field in ("given_name", "family_name"):
+            if not NAME_PATTERN.match(getattr(passenger, field)):
+                bad[f"passengers[{index}].{field}"] = ["Use Latin letters, spaces, hyphens or apostrophes."]
+    if bad:
+        raise PassengersInvalid("Names must be written in Latin letters as in the passport.", errors=bad)
+
+
+def booking_create(
+    *, offer_id: str, passengers: list[PassengerInput], contact: ContactInput, user: User | None
+) -> Booking:
+    """Hold every segment of an offer for the passengers, all or nothing.
+
+    Re-checks the signed offer against today's fares (`price_changed`, `sold_out`)."""
+    claim = offer_verify(offer_id=offer_id)
+    mix = claim.mix
+    _check_passengers(passengers, adults=mix.adults, children=mix.children, infants=mix.infants)
+
+    fare_classes = inventory_selectors.fare_classes_for_offer(ids=claim.fare_class_ids)
+    if len(fare_classes) != len(set(claim.fare_class_ids)):
+        raise SoldOut("A flight of this offer is no longer sold.")
+    amounts = {pk: fare_total(price=fc.price, currency=claim.currency, mix=mix) for pk, fc in fare_classes.items()}
+    total = sum((amounts[pk] for pk in claim.fare_class_ids), Decimal(0))
+    if total != claim.total_amount:
+        raise PriceChanged(f"The offer was {claim.total_amount} {claim.currency}; it is now {total} {claim.currency}.")
+
+    now = clock.now()
+    hold_expires_at = now + timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+    for _ in range(5):
+        locator = _new_locator()
+        try:
+            with transaction.atomic(durable=True):
+                booking = Booking.objects.create(
+                    locator=locator,
+                    user=user,
+                    contact_email=contact.email,
+                    contact_phone=contact.phone,
+                    total_amount=total,
+                    currency=claim.currency,
+                    cabin=claim.cabin,
+                    hold_expires_at=hold_expires_at,
+                    created_at=now,
+                )
+                inventory_services.inventory_hold(
+                    requests=[
+                        inventory_services.HoldRequest(fare_class_id=pk, quantity=mix.seats)
+                        for pk in claim.fare_class_ids
+                    ],
+                    reference=locator,
+                    expires_at=hold_expires_at,
+                )
+                Passenger.objects.bulk_create(
+                    Passenger(booking=booking, position=index, **vars(passenger))
+                    for index, passenger in enumerate(passengers)
+                )
+                Segment.objects.bulk_create(
+                    Segment(
+                        booking=booking,
+                        slice_index=slice_index,
+                        position=position,
+                        flight_id=fare_classes[pk].flight_id,
+                        fare_class_id=pk,
+                        fare_code=fare_classes[pk].code,
+                        fare_brand=fare_classes[pk].brand,
+                        amount=amounts[pk],
+                    )
+                    for slice_index, fare_slice in enumerate(claim.slices)
+                    for position, pk in enumerate(fare_slice)
+                )
+                booking_event_record(
+                    booking=booking,
+                    kind="created",
+                    actor=user,
+                    detail={"total_amount": str(total), "currency": claim.currency, "passengers": len(passengers)},
+                )
+                outbox.publish(topic="booking.held", payload={"locator": locator})
+            return booking
+        except IntegrityError as exc:
+            if "locator" not in str(exc):
+                raise
+    raise RuntimeError("could not find a free record locator after 5 tries")
+
+
+def _ticket_numbers(*, prefix: str, count: int) -> list[str]:
+    TicketSerial.objects.bulk_create([TicketSerial(prefix=prefix)], ignore_conflicts=True)
+    # The UPDATE takes the row lock until commit, so serials never repeat.
+    TicketSerial.objects.filter(prefix=prefix).update(last_serial=F("last_serial") + count)
+    last = TicketSerial.objects.get(prefix=prefix).last_serial
+    return [f"{prefix}{serial:010d}" for serial in range(last - count + 1, last + 1)]
+
+
+def booking_confirm(*, locator: str, actor_label: str, detail: dict[str, Any] | None = None) -> Booking:
+    """Held → confirmed: sell the held seats and issue one e-ticket per passenger.
+
+    Runs inside the payment service's transaction. Raises HoldExpired when the seats were
+    already released to someone else."""
+    with transaction.atomic():
+        booking = locks.booking_lock(locator=locator)
+        if booking.status == BookingStatus.CONFIRMED:
+            return booking
+        if booking.status != BookingStatus.HELD:
+            raise HoldExpired(f"The booking is {booking.status}.")
+        try:
+            inventory_services.inventory_confirm(reference=locator)
+        except HoldReleased as exc:
+            raise HoldExpired() from exc
+        passengers = list(booking.passengers.order_by("position"))
+        first_segment = booking.segments.select_related("flight__airline").order_by("slice_index", "position").first()
+        numbers = _ticket_numbers(prefix=first_segment.flight.airline.ticket_prefix, count=len(passengers))
+        for passenger, number in zip(passengers, numbers, strict=True):
+            passenger.ticket_number = number
+        Passenger.objects.bulk_update(passengers, ["ticket_number"])
+        booking.status = BookingStatus.CONFIRMED
+        booking.confirmed_at = clock.now()
+        booking.hold_expires_at = None
+        booking.save(update_fields=["status", "confirmed_at", "hold_expires_at"])
+        booking_event_record(booking=booking, kind="confirmed", actor_label=actor_label, detail=detail)
+        outbox.publish(topic="booking.confirmed", payload={"locator": locator})
+    return booking
+
+
+def booking_expire(*, locator: str) -> bool:
+    """Held past its expiry → expired, giving the seats back. False if nothing to do."""
+    with transaction.atomic(durable=True):
+        booking = locks.booking_lock(locator=locator)
+        if booking.status != BookingStatus.HELD or booking.hold_expires_at > clock.now():
+            return False
+        inventory_services.inventory_release(reference=locator)
+        booking.status = BookingStatus.EXPIRED
+        booking.save(update_fields=["status"])
+        booking_event_record(booking=booking, kind="expired", actor_label="system")
+        outbox.publish(topic="booking.expired", payload={"locator": locator})
+    return True
+
+
+def bookings_expire_due(*, limit: int = 500) -> int:
+    """The periodic job: expire held bookings whose hold has run out."""
+    due = Booking.objects.filter(status=BookingStatus.HELD, hold_expires_at__lte=clock.now()).values_list(
+        "locator", flat=True
+    )[:limit]
+    return sum(1 for locator in list(due) if booking_expire(locator=locator))

@@ -1,0 +1,44 @@
+"""The one hierarchy of business errors. Each app subclasses `DomainError` in its own
+`errors.py`; `apps.core.api.errors` maps every one to HTTP and problem+json once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A rule of the domain said no. `code` is the stable machine word clients see."""
+
+    code: str = "domain_error"
+    status: int = 400
+    title: str = "The request could not be completed."
+
+    def __init__(self, detail: str | None = None, *, errors: dict[str, Any] | None = None) -> None:
+        self.detail = detail or self.title
+        self.errors = errors
+        super().__init__(self.detail)
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+    status = 400
+    title = "Some fields are not valid."
+
+
+class NotFound(DomainError):
+    code = "not_found"
+    status = 404
+    title = "Not found."
+
+
+class Conflict(DomainError):
+    code = "conflict"
+    status = 409
+    title = "The resource changed; reload and try again."
+
+
+class TryAgain(Conflict):
+    """A row lock could not be had in time: the caller may simply retry."""
+
+    code = "try_again"
+    title = "We are busy with this item right now; please try again."

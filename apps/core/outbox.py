@@ -1,0 +1,144 @@
+"""The transactional outbox (DESIGN.md §5).
+
+`publish()` writes an event in the caller's transaction and asks Celery to dispatch it
+once that transaction commits; a rolled-back transaction leaves nothing behind. Apps
+subscribe with `@event_handler("topic")`; each handler runs at most once per event
+(recorded in ProcessedEvent). When the broker is unreachable the event simply waits
+for `outbox_sweep()`, which the beat schedule runs every 30 seconds."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+
+from apps.core import clock, metrics
+from apps.core.logging import get_request_id, request_id_var
+from apps.core.models import OutboxEvent, ProcessedEvent
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxEvent], None]
+_handlers: dict[str, dict[str, Handler]] = defaultdict(dict)
+
+LEASE = timedelta(minutes=5)  # longer than any task's hard time limit
+MAX_ATTEMPTS = 12
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def event_handler(topic: str) -> Callable[[Handler], Handler]:
+    """Register `fn` to run once for every event of `topic`."""
+
+    def register(fn: Handler) -> Handler:
+        _handlers[topic][f"{fn.__module__}.{fn.__qualname__}"] = fn
+        return fn
+
+    return register
+
+
+def handlers_for(topic: str) -> dict[str, Handler]:
+    return dict(_handlers.get(topic, {}))
+
+
+def publish(*, topic: str, payload: dict[str, Any]) -> OutboxEvent:
+    """Record an event in the current transaction; dispatch it after commit."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("outbox events are published inside the transaction of the change they announce")
+    event = OutboxEvent.objects.create(topic=topic, payload=payload, request_id=get_request_id())
+    transaction.on_commit(lambda: enqueue_dispatch(event_id=str(event.id)))
+    return event
+
+
+def enqueue_dispatch(*, event_id: str) -> None:
+    from apps.core.tasks import outbox_dispatch
+
+    try:
+        # No publish retries: if the broker is down we must not block the request;
+        # the sweeper delivers the event once it is back.
+        outbox_dispatch.apply_async(args=[event_id], retry=False)
+    except Exception:
+        logger.warning("could not enqueue outbox event %s; the sweeper will deliver it", event_id, exc_info=True)
+
+
+def _claim(event_id: str) -> OutboxEvent | None:
+    now = clock.now()
+    with transaction.atomic():
+        event = (
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, dispatched_at__isnull=True)
+            .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+            .first()
+        )
+        if event is None:
+            return None
+        event.lease_expires_at = now + LEASE
+        event.attempts += 1
+        event.save(update_fields=["lease_expires_at", "attempts"])
+        return event
+
+
+def dispatch(*, event_id: str) -> bool:
+    """Run every handler of the event that has not yet run. True when the event is done.
+
+    The event is claimed with a lease in a short transaction, so no row lock is held
+    while handlers send email or call partners."""
+    event = _claim(event_id)
+    if event is None:
+        return False
+    token = request_id_var.set(event.request_id or request_id_var.get())
+    errors = []
+    try:
+        done = set(ProcessedEvent.objects.filter(event_id=event.id).values_list("handler", flat=True))
+        for name, handler in handlers_for(event.topic).items():
+            if name in done:
+                continue
+            try:
+                handler(event)
+            except Exception as exc:
+                logger.exception("outbox handler %s failed for event %s", name, event.id)
+                errors.append(f"{name}: {type(exc).__name__}: {exc}")
+                continue
+            ProcessedEvent.objects.get_or_create(event_id=event.id, handler=name)
+    finally:
+        request_id_var.reset(token)
+
+    now = clock.now()
+    if errors:
+        backoff = min(timedelta(seconds=10 * 2 ** (event.attempts - 1)), MAX_BACKOFF)
+        OutboxEvent.objects.filter(pk=event.id).update(
+            lease_expires_at=None, available_at=now + backoff, last_error="\n".join(errors)[:4000]
+        )
+        return False
+    OutboxEvent.objects.filter(pk=event.id).update(lease_expires_at=None, dispatched_at=now, last_error="")
+    metrics.OUTBOX_DISPATCHED.labels(event.topic).inc()
+    return True
+
+
+def sweep(*, older_than: timedelta | None = None, limit: int = 500) -> int:
+    """Dispatch events that are due but were never dispatched; returns how many finished.
+
+    Only events older than `older_than` are taken (default OUTBOX_SWEEP_AFTER_SECONDS), so
+    the sweeper does not race the ordinary after-commit dispatch."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
+    now = clock.now()
+    with transaction.atomic():
+        due = list(
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(
+                dispatched_at__isnull=True,
+                available_at__lte=now,
+                created_at__lte=now - older_than,
+                attempts__lt=MAX_ATTEMPTS,
+            )
+            .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+            .order_by("available_at")
+            .values_list("pk", flat=True)[:limit]
+        )
+    return sum(1 for event_id in due if dispatch(event_id=str(event_id)))

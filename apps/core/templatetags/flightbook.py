@@ -1,0 +1,32 @@
+from datetime import datetime
+
+from django import template
+from django.utils.dateparse import parse_datetime
+
+register = template.Library()
+
+
+def _parse(value: str | datetime | None) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    return parse_datetime(value) if value else None
+
+
+@register.filter
+def iso_time(value: str | datetime | None) -> str:
+    """`14:05` from an ISO 8601 time, in the offset it carries (the airport's local time)."""
+    moment = _parse(value)
+    return moment.strftime("%H:%M") if moment else ""
+
+
+@register.filter
+def iso_date(value: str | datetime | None) -> str:
+    moment = _parse(value)
+    return moment.strftime("%a %d %b %Y") if moment else ""
+
+
+@register.filter
+def duration(minutes: int | None) -> str:
+    if minutes is None:
+        return ""
+    return f"{minutes // 60}h {minutes % 60:02d}m"

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from apps.flights import views
+
+app_name = "flights"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

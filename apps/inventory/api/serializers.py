@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.core import clock
+from apps.flights import selectors as flight_selectors
+from apps.inventory.models import Cabin, FareClass
+
+MAX_PASSENGERS = 9
+
+
+def local_iso(moment, tz_name: str) -> str:
+    return clock.local(moment, tz_name).isoformat()
+
+
+class SegmentSerializer(serializers.Serializer):
+    """One flight of a slice, from the fare class it is sold in."""
+
+    flight_id = serializers.IntegerField(source="flight.pk")
+    flight_number = serializers.CharField(source="flight.flight_number")
+    airline = serializers.CharField(source="flight.airline.iata_code")
+    origin = serializers.CharField(source="flight.origin.iata_code")
+    destination = serializers.CharField(source="flight.destination.iata_code")
+    departure_at = serializers.SerializerMethodField()
+    arrival_at = serializers.SerializerMethodField()
+    aircraft = serializers.CharField(source="flight.aircraft.code")
+    cabin = serializers.CharField()
+    fare_class = serializers.CharField(source="code")
+
+    def get_departure_at(self, fare_class: FareClass) -> str:
+        return local_iso(fare_class.flight.departure_at, fare_class.flight.origin.time_zone)
+
+    def get_arrival_at(self, fare_class: FareClass) -> str:
+        return local_iso(fare_class.flight.arrival_at, fare_class.flight.destination.time_zone)
+
+
+class SliceSerializer(serializers.Serializer):
+    """A journey from one place to another: its segments in order (from a list of fare classes)."""
+
+    origin = serializers.CharField()
+    destination = serializers.CharField()
+    departure_at = serializers.CharField()
+    arrival_at = serializers.CharField()
+    duration_minutes = serializers.IntegerField()
+    stops = serializers.IntegerField()
+    segments = SegmentSerializer(many=True)
+
+    def to_representation(self, fare_classes: list[FareClass]) -> dict:
+        first, last = fare_classes[0].flight, fare_classes[-1].flight
+        return {
+            "origin": first.origin.iata_code,
+            "destination": last.destination.iata_code,
+            "departure_at": local_iso(first.departure_at, first.origin.time_zone),
+            "arrival_at": local_iso(last.arrival_at, last.destination.time_zone),
+            "duration_minutes": int((last.arrival_at - first.departure_at).total_seconds() // 60),
+            "stops": len(fare_classes) - 1,
+            "segments": SegmentSerializer(fare_classes, many=True).data,
+        }
+
+
+class PassengerCountSerializer(serializers.Serializer):
+    adults = serializers.IntegerField()
+    children = serializers.IntegerField()
+    infants = serializers.IntegerField()
+
+
+class FareSerializer(serializers.Serializer):
+    brand = serializers.CharField()
+    refundable = serializers.BooleanField()
+    change_fee = serializers.DecimalField(max_digits=12, decimal_places=2)
+    checked_bags = serializers.IntegerField()
+
+
+class OfferSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    passengers = serializers.SerializerMethodField()
+    slices = serializers.SerializerMethodField()
+    fare = serializers.SerializerMethodField()
+    seats_remaining = serializers.IntegerField(allow_null=True)
+
+    @extend_schema_field(PassengerCountSerializer)
+    def get_passengers(self, offer) -> dict:
+        return offer.mix.as_dict()
+
+    @extend_schema_field(SliceSerializer(many=True))
+    def get_slices(self, offer) -> list:
+        return [SliceSerializer(fare_slice).data for fare_slice in offer.slices]
+
+    @extend_schema_field(FareSerializer)
+    def get_fare(self, offer) -> dict:
+        # The most restrictive rules of the offer's fare classes apply to the whole trip.
+        fare_classes = offer.fare_classes
+        return {
+            "brand": fare_classes[0].brand,
+            "refundable": all(fc.refundable for fc in fare_classes),
+            "change_fee": str(max(fc.change_fee for fc in fare_classes)),
+            "checked_bags": min(fc.checked_bags for fc in fare_classes),
+        }
+
+
+class FlightSearchInputSerializer(serializers.Serializer):
+    origin = serializers.CharField(min_length=3, max_length=3)
+    destination = serializers.CharField(min_length=3, max_length=3)
+    departure_date = serializers.DateField()
+    adults = serializers.IntegerField(min_value=1, max_value=MAX_PASSENGERS, default=1)
+    children = serializers.IntegerField(min_value=0, max_value=MAX_PASSENGERS - 1, default=0)
+    infants = serializers.IntegerField(min_value=0, max_value=MAX_PASSENGERS - 1, default=0)
+    cabin = serializers.ChoiceField(choices=Cabin.choices, default=Cabin.ECONOMY)
+
+    def _airport(self, code: str):
+        airport = flight_selectors.airport_get(iata_code=code)
+        if airport is None:
+            raise serializers.ValidationError(f"Unknown airport {code.upper()!r}.")
+        return airport
+
+    def validate_origin(self, value: str):
+        return self._airport(value)
+
+    def validate_destination(self, value: str):
+        return self._airport(value)
+
+    def validate_departure_date(self, value: date) -> date:
+        # Yesterday in UTC may still be today at an airport west of Greenwich.
+        if value < timezone.localdate() - timedelta(days=1):
+            raise serializers.ValidationError("The departure date is in the past.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        errors = {}
+        if attrs["origin"] == attrs["destination"]:
+            errors["destination"] = ["The destination must differ from the origin."]
+        if attrs["adults"] + attrs["children"] + attrs["infants"] > MAX_PASSENGERS:
+            errors["adults"] = [f"At most {MAX_PASSENGERS} passengers per booking."]
+        if attrs["infants"] > attrs["adults"]:
+            errors["infants"] = ["Each infant travels on an adult's lap: no more infants than adults."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.core.money import CURRENCY_DECIMAL_PLACES, CURRENCY_MAX_DIGITS
+from apps.flights.models import Flight
+
+
+class Cabin(models.TextChoices):
+    ECONOMY = "economy", "Economy"
+    PREMIUM_ECONOMY = "premium_economy", "Premium economy"
+    BUSINESS = "business", "Business"
+    FIRST = "first", "First"
+
+
+class FareClass(models.Model):
+    """A bucket of seats on one flight and cabin sold at one price under one set of rules.
+
+    `sold` counts seats held or ticketed; the database refuses to let it pass `capacity`."""
+
+    flight = models.ForeignKey(Flight, on_delete=models.CASCADE, related_name="fare_classes")
+    cabin = models.CharField(max_length=16, choices=Cabin.choices, default=Cabin.ECONOMY)
+    code = models.CharField(max_length=1, help_text="Booking class code, e.g. Y, M, J")
+    brand = models.CharField(max_length=30, default="Standard")
+    price = models.DecimalField(max_digits=CURRENCY_MAX_DIGITS, decimal_places=CURRENCY_DECIMAL_PLACES)
+    currency = models.CharField(max_length=3, default="EUR")
+    capacity = models.PositiveIntegerField()
+    sold = models.PositiveIntegerField(default=0)
+    refundable = models.BooleanField(default=False)
+    change_fee = models.DecimalField(max_digits=CURRENCY_MAX_DIGITS, decimal_places=CURRENCY_DECIMAL_PLACES, default=0)
+    checked_bags = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["flight", "cabin", "price"]
+        constraints = [
+            models.UniqueConstraint(fields=["flight", "code"], name="fare_class_code_per_flight"),
+            models.CheckConstraint(condition=Q(sold__lte=F("capacity")), name="fare_class_sold_within_capacity"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="fare_class_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.flight} {self.code} ({self.brand})"
+
+
+class HoldStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CONFIRMED = "confirmed", "Confirmed"
+    RELEASED = "released", "Released"
+
+
+class Hold(models.Model):
+    """Seats of one fare class set aside for a booking (`reference` is its locator).
+
+    An active hold past `expires_at` no longer counts as sold for availability; it is
+    released (and `sold` given back) by the next hold on that fare class or by the
+    periodic job, whichever comes first."""
+
+    fare_class = models.ForeignKey(FareClass, on_delete=models.PROTECT, related_name="holds")
+    quantity = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=HoldStatus.choices, default=HoldStatus.ACTIVE)
+    reference = models.CharField(max_length=16, db_index=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(quantity__gte=1), name="hold_quantity_positive")]
+        indexes = [
+            models.Index(
+                fields=["fare_class", "expires_at"], condition=Q(status="active"), name="hold_active_expiry_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.quantity}x {self.fare_class_id} ({self.status})"

@@ -1,0 +1,116 @@
+"""Inventory writes. These run inside the caller's transaction (a booking or payment
+service owns it) and lock fare classes through `locks.py` only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F, QuerySet, Sum
+
+from apps.core import clock
+from apps.flights.models import Flight
+from apps.inventory import locks
+from apps.inventory.errors import HoldReleased, SoldOut
+from apps.inventory.models import FareClass, Hold, HoldStatus
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    fare_class_id: int
+    quantity: int
+
+
+def _give_back(holds: QuerySet[Hold]) -> int:
+    """Release the given active holds and return their seats. Fare classes are locked."""
+    per_class = list(holds.filter(status=HoldStatus.ACTIVE).values("fare_class_id").annotate(seats=Sum("quantity")))
+    released = holds.filter(status=HoldStatus.ACTIVE).update(status=HoldStatus.RELEASED)
+    for row in per_class:
+        FareClass.objects.filter(pk=row["fare_class_id"]).update(sold=F("sold") - row["seats"])
+    return released
+
+
+def inventory_hold(*, requests: list[HoldRequest], reference: str, expires_at: datetime) -> list[Hold]:
+    """Hold seats on every fare class at once, or none: raises SoldOut if any lacks room."""
+    with transaction.atomic():
+        locked = locks.fare_classes_lock(ids=[r.fare_class_id for r in requests])
+        if len(locked) != len({r.fare_class_id for r in requests}):
+            raise SoldOut("This fare is no longer sold.")
+        _give_back(Hold.objects.filter(fare_class_id__in=locked, expires_at__lte=clock.now()))
+        needed: dict[int, int] = {}
+        for request in requests:
+            needed[request.fare_class_id] = needed.get(request.fare_class_id, 0) + request.quantity
+        sold = dict(FareClass.objects.filter(pk__in=locked).values_list("pk", "sold"))
+        for fare_class_id, quantity in needed.items():
+            if locked[fare_class_id].capacity - sold[fare_class_id] < quantity:
+                raise SoldOut()
+        holds = []
+        for request in requests:
+            FareClass.objects.filter(pk=request.fare_class_id).update(sold=F("sold") + request.quantity)
+            holds.append(
+                Hold.objects.create(
+                    fare_class_id=request.fare_class_id,
+                    quantity=request.quantity,
+                    reference=reference,
+                    expires_at=expires_at,
+                )
+            )
+        return holds
+
+
+def inventory_confirm(*, reference: str) -> int:
+    """Turn a booking's holds into sales. Raises HoldReleased when any was given back.
+
+    A hold past its expiry that nobody released yet still has its seats, so it confirms."""
+    with transaction.atomic():
+        holds = Hold.objects.filter(reference=reference)
+        locks.fare_classes_lock(ids=holds.values_list("fare_class_id", flat=True))
+        if holds.filter(status=HoldStatus.RELEASED).exists():
+            raise HoldReleased()
+        return holds.filter(status=HoldStatus.ACTIVE).update(status=HoldStatus.CONFIRMED)
+
+
+def inventory_release(*, reference: str) -> int:
+    """Give back a booking's active holds (expiry, or cancelling before payment)."""
+    with transaction.atomic():
+        holds = Hold.objects.filter(reference=reference)
+        locks.fare_classes_lock(ids=holds.values_list("fare_class_id", flat=True))
+        return _give_back(holds)
+
+
+@dataclass(frozen=True)
+class FareSpec:
+    cabin: str
+    code: str
+    brand: str
+    price: Decimal
+    capacity: int
+    currency: str = "EUR"
+    refundable: bool = False
+    change_fee: Decimal = Decimal("0")
+    checked_bags: int = 0
+
+
+def fare_classes_create(*, flight: Flight, fares: Iterable[FareSpec]) -> list[FareClass]:
+    """Open fare classes on a flight; existing codes are kept as they are (idempotent)."""
+    created = []
+    for spec in fares:
+        fare_class, _ = FareClass.objects.get_or_create(
+            flight=flight,
+            code=spec.code,
+            defaults={
+                "cabin": spec.cabin,
+                "brand": spec.brand,
+                "price": spec.price,
+                "currency": spec.currency,
+                "capacity": spec.capacity,
+                "refundable": spec.refundable,
+                "change_fee": spec.change_fee,
+                "checked_bags": spec.checked_bags,
+            },
+        )
+        created.append(fare_class)
+    return created

@@ -1,0 +1,21 @@
+"""Test settings: real PostgreSQL and Redis at their local defaults (overridable)."""
+
+from .base import *  # noqa: F403
+from .base import database_config, env
+
+DATABASES = {"default": database_config(env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/flightbook"))}
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_flightbook")}
+REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+# Tests use their own Redis database so that a developer's cache and queue stay apart.
+_TEST_REDIS = env("TEST_REDIS_URL", default=REDIS_URL.rsplit("/", 1)[0] + "/15")
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _TEST_REDIS}}
+CELERY_BROKER_URL = _TEST_REDIS
+# Most tests run tasks in-process; the worker tests switch this off and start a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+PAYMENT_PROVIDER = "sandbox"
+LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+# Threads in the race tests open their own connections; do not keep them around.
+DATABASES["default"]["CONN_MAX_AGE"] = 0
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = False

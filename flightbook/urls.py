@@ -1,0 +1,34 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from apps.core import views as core_views
+
+api_v1 = [
+    path("auth/", include("apps.accounts.api.urls")),
+    path("", include("apps.flights.api.urls")),
+    path("", include("apps.inventory.api.urls")),
+    path("", include("apps.bookings.api.urls")),
+    path("", include("apps.payments.api.urls")),
+]
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("metrics", core_views.metrics, name="metrics"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="redoc"),
+    # Any other /api/ path is a problem+json 404, in DEBUG too.
+    re_path(r"^api/", core_views.not_found),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("apps.accounts.urls")),
+    path("bookings/", include("apps.bookings.urls")),
+    path("payments/", include("apps.payments.urls")),
+    path("", include("apps.inventory.urls")),
+    path("", include("apps.flights.urls")),
+]
+
+handler404 = "apps.core.views.not_found"
+handler500 = "apps.core.views.server_error"
