@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
 
@@ -31,10 +30,10 @@ def check_cache() -> str | None:
 
 
 def check_broker() -> str | None:
-    if settings.CELERY_TASK_ALWAYS_EAGER:
-        return None  # tasks run in-process: there is no broker to reach
     from flightbook.celery import app
 
+    if app.conf.task_always_eager:
+        return None  # tasks run in-process: there is no broker to reach
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=2)
