@@ -40,7 +40,8 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-bind = f"0.0.0.0:{_env_int('PORT', 8000, minimum=1)}"  # noqa: S104 (a container listens on every interface)
+# A container listens on every interface; the port is published (or not) by its runtime.
+bind = f"0.0.0.0:{_env_int('PORT', 8000, minimum=1)}"
 worker_class = "gthread"
 workers = _env_int("WEB_CONCURRENCY", min(2 * _cores() + 1, 8), minimum=1)
 threads = _env_int("GUNICORN_THREADS", 4, minimum=1)

@@ -64,23 +64,37 @@ def page(chromium_browser, live_server):
 
 
 class StepScreenshots:
-    """Saves `NN-<step>.png`, numbered in the order the steps happen."""
+    """Saves a full-page `NN-<step>.png` of the page, numbered in the order the steps happen."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, page, folder: Path) -> None:
+        self.page = page
         self.folder = folder
         self.count = 0
 
-    def __call__(self, page, step: str) -> Path:
+    def __call__(self, step: str) -> Path:
         self.count += 1
         slug = re.sub(r"[^a-z0-9]+", "-", step.lower()).strip("-")
         path = self.folder / f"{self.count:02d}-{slug}.png"
-        page.screenshot(path=str(path), full_page=True)
+        self.page.screenshot(path=str(path), full_page=True)
         return path
 
 
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell that the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def screenshot(request) -> Iterator[StepScreenshots]:
+def screenshot(request, page) -> Iterator[StepScreenshots]:
+    """`screenshot("step")` saves the current page; a failing test also gets a last `failure` shot."""
     folder = SCREENSHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
     shutil.rmtree(folder, ignore_errors=True)  # no stale steps from an earlier run
     folder.mkdir(parents=True)
-    yield StepScreenshots(folder)
+    recorder = StepScreenshots(page, folder)
+    yield recorder
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        recorder("failure")

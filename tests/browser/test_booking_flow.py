@@ -34,13 +34,13 @@ def search_and_hold_seats(page: Page, screenshot, *, travel_date) -> str:
     Returns the locator shown on the payment page."""
     page.goto("/")
     expect(page.get_by_role("heading", name="Where to next?")).to_be_visible()
-    screenshot(page, "home")
+    screenshot("home")
 
     page.get_by_label("From", exact=True).fill("LHR")
     page.get_by_label("To", exact=True).fill("JFK")
     page.get_by_label("Depart", exact=True).fill(travel_date.isoformat())
     page.get_by_label("Adults", exact=True).fill("2")
-    screenshot(page, "search-filled")
+    screenshot("search-filled")
     page.get_by_role("button", name="Search flights").click()
 
     expect(page).to_have_url(re.compile(r"/search/\?"))
@@ -48,7 +48,7 @@ def search_and_hold_seats(page: Page, screenshot, *, travel_date) -> str:
     offer = page.locator("li.offer").filter(has_text="LHR").filter(has_text="JFK").first
     expect(offer).to_contain_text("BA117")
     expect(offer).to_contain_text("direct")
-    screenshot(page, "results")
+    screenshot("results")
     offer.get_by_role("link", name="Select").click()
 
     expect(page.get_by_role("heading", name="Who is flying?")).to_be_visible()
@@ -57,7 +57,7 @@ def search_and_hold_seats(page: Page, screenshot, *, travel_date) -> str:
         passenger.get_by_label("Given names").fill(given)
         passenger.get_by_label("Family name").fill(family)
     page.get_by_role("group", name="Contact").get_by_label("Email for the confirmation").fill(CONTACT_EMAIL)
-    screenshot(page, "passengers-filled")
+    screenshot("passengers-filled")
     page.get_by_role("button", name="Hold seats and continue to payment").click()
 
     expect(page.get_by_role("heading", name="Payment", exact=True)).to_be_visible()
@@ -65,7 +65,7 @@ def search_and_hold_seats(page: Page, screenshot, *, travel_date) -> str:
     locator = page.locator("[data-locator]").text_content().strip()
     assert LOCATOR.match(locator), f"not a record locator: {locator!r}"
     expect(page).to_have_url(re.compile(rf"/payments/{locator}/$"))
-    screenshot(page, "payment-page")
+    screenshot("payment-page")
     return locator
 
 
@@ -73,9 +73,9 @@ def test_guest_books_and_pays_and_gets_tickets_and_confirmation_email(page: Page
     travel_date = demo_network + timedelta(days=2)
     locator = search_and_hold_seats(page, screenshot, travel_date=travel_date)
 
-    page.get_by_role("radio", name="Visa, succeeds").check()
+    page.get_by_role("group", name="Test card").get_by_role("radio", name="Visa, succeeds").check()
     expect(page.locator('input[name="payment_method"]:checked')).to_have_value("pm_card_visa")
-    screenshot(page, "visa-chosen")
+    screenshot("visa-chosen")
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
 
     expect(page).to_have_url(re.compile(rf"/bookings/{locator}/$"))
@@ -89,7 +89,7 @@ def test_guest_books_and_pays_and_gets_tickets_and_confirmation_email(page: Page
         expect(row.locator("td").first).to_have_text(f"{family.upper()}/{given.upper()}")
         ticket = row.locator("td.ticket").text_content().strip()
         assert E_TICKET.match(ticket), f"not a 13-digit e-ticket number: {ticket!r}"
-    screenshot(page, "booking-confirmed")
+    screenshot("booking-confirmed")
 
     booking = Booking.objects.get(locator=locator)
     assert booking.status == BookingStatus.CONFIRMED
@@ -111,17 +111,17 @@ def test_declined_card_shows_an_error_and_keeps_the_seats_held(page: Page, scree
     travel_date = demo_network + timedelta(days=2)
     locator = search_and_hold_seats(page, screenshot, travel_date=travel_date)
 
-    page.get_by_role("radio", name="Declined by the issuer").check()
+    page.get_by_role("group", name="Test card").get_by_role("radio", name="Declined by the issuer").check()
     expect(page.locator('input[name="payment_method"]:checked')).to_have_value("pm_card_chargeDeclined")
-    screenshot(page, "declined-card-chosen")
+    screenshot("declined-card-chosen")
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
 
     expect(page).to_have_url(re.compile(rf"/payments/{locator}/$"))
-    expect(page.locator(".message.error")).to_have_text("Your card was declined.")
+    expect(page.get_by_role("alert")).to_have_text("Your card was declined.")
     expect(page.locator(".booking-summary .status")).to_have_text("held")
     expect(page.get_by_role("button", name=re.compile(r"^Pay "))).to_be_visible()
     expect(page.locator("td.ticket")).to_have_text(["—", "—"])
-    screenshot(page, "card-declined")
+    screenshot("card-declined")
 
     booking = Booking.objects.get(locator=locator)
     assert booking.status == BookingStatus.HELD
