@@ -5,6 +5,7 @@ and no `REDIS_URL` the project runs embedded: SQLite, a local-memory cache and
 Celery tasks executed in-process.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -98,21 +99,27 @@ def database_config(url: str) -> dict:
 
 # Database: PostgreSQL in every real deployment; SQLite only as the embedded default.
 DATABASES = {"default": database_config(env("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"))}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+# Only the embedded default writes here; a read-only install (the image) never uses it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and os.access(BASE_DIR, os.W_OK):
     (BASE_DIR / "var").mkdir(exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
+
+def cache_config(redis_url: str) -> dict:
+    """Redis when there is a URL, else a per-process local-memory cache (embedded mode)."""
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": redis_url,
             "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="fb"),
         }
     }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+REDIS_URL = env("REDIS_URL", default="")
+CACHES = cache_config(REDIS_URL)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

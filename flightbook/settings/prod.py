@@ -1,12 +1,17 @@
 """Production: everything required comes from the environment; `check --deploy` is clean."""
 
 from .base import *  # noqa: F403
-from .base import database_config, env
+from .base import cache_config, database_config, env
 
 DEBUG = False
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": database_config(env("DATABASE_URL"))}
+# Production always runs real workers on Redis: no silent fallback to in-process tasks.
+REDIS_URL = env("REDIS_URL")
+CACHES = cache_config(REDIS_URL)
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+CELERY_TASK_ALWAYS_EAGER = False
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

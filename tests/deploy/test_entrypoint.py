@@ -89,6 +89,7 @@ def _prod_env(**overrides: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="flightbook.settings.prod",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS=ALLOWED_HOST,
+        REDIS_URL="redis://127.0.0.1:6379/15",
         LOG_FORMAT="text",
     )
     env.update(overrides)

@@ -1,0 +1,50 @@
+"""Production settings, loaded in a fresh interpreter as gunicorn would load them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROD_ENV = {
+    "DJANGO_SETTINGS_MODULE": "flightbook.settings.prod",
+    "DJANGO_SECRET_KEY": "test-only-secret-key-that-is-long-enough-for-the-deploy-check-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "flightbook.example",
+    "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
+    "REDIS_URL": "redis://127.0.0.1:6379/15",
+}
+
+
+def _run(code: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603 (our own interpreter, fixed code)
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **PROD_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+
+
+def test_production_logs_are_json_lines_carrying_the_request_id():
+    result = _run(
+        "import django, logging; django.setup();"
+        "from apps.core.logging import request_id_var; request_id_var.set('req-42');"
+        "logging.getLogger('apps.bookings').warning('seat %s taken', '12A')"
+    )
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["message"] == "seat 12A taken"
+    assert line["request_id"] == "req-42"
+    assert line["level"] == "WARNING"
+    assert line["logger"] == "apps.bookings"
+
+
+def test_sentry_starts_only_when_a_dsn_is_set():
+    code = "import django; django.setup(); import sentry_sdk; print(sentry_sdk.get_client().is_active())"
+    assert _run(code).stdout.strip() == "False"
+    assert _run(code, SENTRY_DSN="https://public@sentry.invalid/1").stdout.strip() == "True"
