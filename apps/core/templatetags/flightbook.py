@@ -30,3 +30,13 @@ def duration(minutes: int | None) -> str:
     if minutes is None:
         return ""
     return f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+@register.simple_tag
+def day_offset(departure: str | datetime | None, arrival: str | datetime | None) -> str:
+    """`+1` when a flight lands on a later local date than it left (overnight flights)."""
+    left, landed = _parse(departure), _parse(arrival)
+    if not left or not landed:
+        return ""
+    days = (landed.date() - left.date()).days
+    return f"{days:+d}" if days else ""
