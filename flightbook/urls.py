@@ -30,5 +30,7 @@ urlpatterns = [
     path("", include("apps.flights.urls")),
 ]
 
+handler400 = "apps.core.views.bad_request"
+handler403 = "apps.core.views.permission_denied"
 handler404 = "apps.core.views.not_found"
 handler500 = "apps.core.views.server_error"

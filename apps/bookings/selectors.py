@@ -33,9 +33,10 @@ def _with_details(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
 
 
 def bookings_visible_to(*, user: User | None, guest_locators: Iterable[str] = ()) -> QuerySet[Booking]:
-    """The bookings a caller may see: staff all, a customer their own, and a browser
-    session the guest bookings it made. Everything else is "not found"."""
-    if user is not None and user.is_authenticated and user.is_staff:
+    """The bookings a caller may see: admins all, a customer their own, and a browser
+    session the guest bookings it made. Everything else is "not found". (Agents see their
+    partner's bookings once partners exist; until then only their own.)"""
+    if user is not None and user.is_authenticated and user.is_superuser:
         return Booking.objects.all()
     visible = Booking.objects.none()
     if user is not None and user.is_authenticated:

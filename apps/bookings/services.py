@@ -26,6 +26,7 @@ from apps.bookings.models import (
     TicketSerial,
 )
 from apps.core import clock, outbox
+from apps.flights import selectors as flight_selectors
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
 from apps.inventory.errors import HoldReleased, PriceChanged, SoldOut
@@ -97,7 +98,9 @@ def booking_create(
     _check_passengers(passengers, adults=mix.adults, children=mix.children, infants=mix.infants)
 
     fare_classes = inventory_selectors.fare_classes_for_offer(ids=claim.fare_class_ids)
-    if len(fare_classes) != len(set(claim.fare_class_ids)):
+    if len(fare_classes) != len(set(claim.fare_class_ids)) or not all(
+        flight_selectors.flight_is_bookable(flight=fc.flight) for fc in fare_classes.values()
+    ):
         raise SoldOut("A flight of this offer is no longer sold.")
     amounts = {pk: fare_total(price=fc.price, currency=claim.currency, mix=mix) for pk, fc in fare_classes.items()}
     total = sum((amounts[pk] for pk in claim.fare_class_ids), Decimal(0))

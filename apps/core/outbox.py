@@ -2,9 +2,12 @@
 
 `publish()` writes an event in the caller's transaction and asks Celery to dispatch it
 once that transaction commits; a rolled-back transaction leaves nothing behind. Apps
-subscribe with `@event_handler("topic")`; each handler runs at most once per event
-(recorded in ProcessedEvent). When the broker is unreachable the event simply waits
-for `outbox_sweep()`, which the beat schedule runs every 30 seconds."""
+subscribe with `@event_handler("topic")`; each handler runs once per event, recorded in
+ProcessedEvent, so a redelivered event does not run it again. Delivery is at least
+once: a crash between a handler's side effect and its record repeats that one handler,
+so handlers make their own effects idempotent where a repeat would hurt. When the
+broker is unreachable the event waits for `outbox_sweep()`, which the beat schedule
+runs every 30 seconds."""
 
 from __future__ import annotations
 
@@ -16,9 +19,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
 
-from apps.core import clock, metrics
+from apps.core import clock, locks, metrics
 from apps.core.logging import get_request_id, request_id_var
 from apps.core.models import OutboxEvent, ProcessedEvent
 
@@ -69,12 +71,7 @@ def enqueue_dispatch(*, event_id: str) -> None:
 def _claim(event_id: str) -> OutboxEvent | None:
     now = clock.now()
     with transaction.atomic():
-        event = (
-            OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, dispatched_at__isnull=True)
-            .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
-            .first()
-        )
+        event = locks.outbox_pending_lock(now=now).filter(pk=event_id).first()
         if event is None:
             return None
         event.lease_expires_at = now + LEASE
@@ -130,14 +127,8 @@ def sweep(*, older_than: timedelta | None = None, limit: int = 500) -> int:
     now = clock.now()
     with transaction.atomic():
         due = list(
-            OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(
-                dispatched_at__isnull=True,
-                available_at__lte=now,
-                created_at__lte=now - older_than,
-                attempts__lt=MAX_ATTEMPTS,
-            )
-            .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+            locks.outbox_pending_lock(now=now)
+            .filter(available_at__lte=now, created_at__lte=now - older_than, attempts__lt=MAX_ATTEMPTS)
             .order_by("available_at")
             .values_list("pk", flat=True)[:limit]
         )

@@ -121,6 +121,7 @@ class Flight(models.Model):
             models.Index(fields=["origin", "destination", "departure_at"], name="flight_route_time_idx"),
             # First legs of connections: everything leaving an airport in a time window.
             models.Index(fields=["origin", "departure_at"], name="flight_origin_time_idx"),
+            models.Index(fields=["departure_date"], name="flight_departure_date_idx"),
         ]
 
     def __str__(self) -> str:

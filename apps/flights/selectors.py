@@ -1,39 +1,139 @@
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+import hashlib
+from datetime import date, datetime, time, timedelta
 
-from django.db.models import Case, Q, QuerySet, Value, When
+from django.core.cache import cache
+from django.db.models import Case, Q, Value, When
+from django.db.models.functions import Substr
 
 from apps.core import clock
 from apps.flights.models import Airport, Flight, FlightStatus
+from apps.flights.text import search_key
 
 
 def airport_get(*, iata_code: str) -> Airport | None:
     return Airport.objects.filter(iata_code=iata_code.upper()).first()
 
 
-def airport_search(*, query: str, limit: int = 10) -> QuerySet[Airport]:
-    """Airports whose code, city or name matches; an exact code comes first."""
-    q = query.strip()
-    return (
-        Airport.objects.filter(Q(iata_code__iexact=q) | Q(city__icontains=q) | Q(name__icontains=q))
-        .annotate(exact=Case(When(iata_code__iexact=q, then=Value(0)), default=Value(1)))
-        .order_by("exact", "city", "iata_code")[:limit]
-    )
+AIRPORT_SEARCH_MAX_RESULTS = 20
+AIRPORT_SEARCH_CACHE_SECONDS = 10 * 60
+# Bump the version when the ranking or the cached shape changes: old answers are then ignored.
+AIRPORT_SEARCH_CACHE_PREFIX = "flights:airport-search"
+AIRPORT_SEARCH_CACHE_VERSION = 1
 
 
-def direct_flights(*, origin: Airport, destination: Airport, departure_date: date) -> QuerySet[Flight]:
-    """Bookable direct flights leaving `origin` on the local date `departure_date`."""
-    day_start = clock.local_to_utc(departure_date, time.min, origin.time_zone)
-    day_end = clock.local_to_utc(departure_date + timedelta(days=1), time.min, origin.time_zone)
-    return (
-        Flight.objects.filter(
-            origin=origin,
-            destination=destination,
-            departure_at__gte=max(day_start, clock.now()),
-            departure_at__lt=day_end,
+def airport_search(*, query: str, limit: int = 10) -> list[Airport]:
+    """Airports whose IATA code, city or name matches `query`, ignoring case and accents,
+    best first: the exact code, then cities that start with the query, then airports with
+    any word (code, city or name) that starts with it, then the rest; ties go to the
+    busier airport, then by name. At most `limit` (up to 20). Each folded query's answer
+    is cached for 10 minutes, so a repeated keystroke costs no query."""
+    text = search_key(query)
+    if not text:
+        return []
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    cache_key = f"{AIRPORT_SEARCH_CACHE_PREFIX}:{digest}"
+    airports = cache.get(cache_key, version=AIRPORT_SEARCH_CACHE_VERSION)
+    if airports is None:
+        matches = Airport.objects.all()
+        for word in text.split():
+            matches = matches.filter(search_text__contains=word)
+        # search_text is "code city name ...": the city starts after the code and a space.
+        matches = matches.annotate(place=Substr("search_text", 5)).annotate(
+            match_rank=Case(
+                When(iata_code=text.upper(), then=Value(0)),
+                When(place__startswith=text, then=Value(1)),
+                When(Q(search_text__startswith=text) | Q(search_text__contains=f" {text}"), then=Value(2)),
+                default=Value(3),
+            )
         )
-        .exclude(status=FlightStatus.CANCELLED)
-        .select_related("airline", "origin", "destination", "aircraft")
-        .order_by("departure_at")
+        airports = list(
+            matches.order_by("match_rank", "traffic_rank", "name", "iata_code")[:AIRPORT_SEARCH_MAX_RESULTS]
+        )
+        cache.set(cache_key, airports, AIRPORT_SEARCH_CACHE_SECONDS, version=AIRPORT_SEARCH_CACHE_VERSION)
+    return airports[: max(0, min(limit, AIRPORT_SEARCH_MAX_RESULTS))]
+
+
+# --- Itineraries: direct flights and one-stop connections (DESIGN.md §3) -----------------
+
+MIN_CONNECTION_DOMESTIC = timedelta(minutes=45)
+MIN_CONNECTION_INTERNATIONAL = timedelta(minutes=60)
+MAX_CONNECTION = timedelta(hours=6)
+# Check-in closes an hour before departure: nothing later than that is offered.
+BOOKING_CUTOFF = timedelta(minutes=60)
+
+_ITINERARY_RELATED = ("airline", "origin", "destination", "aircraft")
+
+
+def local_day_window(*, day: date, airport: Airport) -> tuple[datetime, datetime]:
+    """The UTC instants where local date `day` starts and ends at `airport`."""
+    return (
+        clock.local_to_utc(day, time.min, airport.time_zone),
+        clock.local_to_utc(day + timedelta(days=1), time.min, airport.time_zone),
     )
+
+
+def minimum_connection(first: Flight, second: Flight) -> timedelta:
+    """45 minutes when the whole journey stays in one country, else 60."""
+    countries = {first.origin.country, first.destination.country, second.destination.country}
+    return MIN_CONNECTION_DOMESTIC if len(countries) == 1 else MIN_CONNECTION_INTERNATIONAL
+
+
+def itineraries_find(
+    *, origin: Airport, destination: Airport, departure_date: date, max_stops: int = 1
+) -> list[list[Flight]]:
+    """Every way to fly from `origin` to `destination` leaving on local `departure_date`:
+    direct flights, and (with `max_stops` 1) one-stop connections at the same airport whose
+    second leg leaves between the minimum connection time and 6 hours after the first lands.
+
+    Two indexed queries whatever the size of the timetable: the day's departures from the
+    origin, then the second legs from those airports to the destination."""
+    day_start, day_end = local_day_window(day=departure_date, airport=origin)
+    earliest = max(day_start, clock.now() + BOOKING_CUTOFF)
+    bookable = Flight.objects.exclude(status=FlightStatus.CANCELLED).select_related(*_ITINERARY_RELATED)
+    departures = list(bookable.filter(origin=origin, departure_at__gte=earliest, departure_at__lt=day_end))
+    itineraries: list[list[Flight]] = [[f] for f in departures if f.destination_id == destination.pk]
+    if max_stops < 1:
+        return itineraries
+
+    first_legs = [f for f in departures if f.destination_id != destination.pk]
+    if not first_legs:
+        return itineraries
+    second_legs = bookable.filter(
+        origin_id__in={f.destination_id for f in first_legs},
+        destination=destination,
+        departure_at__gte=min(f.arrival_at for f in first_legs) + MIN_CONNECTION_DOMESTIC,
+        departure_at__lte=max(f.arrival_at for f in first_legs) + MAX_CONNECTION,
+    ).order_by("departure_at")
+    onward: dict[int, list[Flight]] = {}
+    for flight in second_legs:
+        onward.setdefault(flight.origin_id, []).append(flight)
+    for first in first_legs:
+        for second in onward.get(first.destination_id, ()):
+            wait = second.departure_at - first.arrival_at
+            if minimum_connection(first, second) <= wait <= MAX_CONNECTION:
+                itineraries.append([first, second])
+    return itineraries
+
+
+def flight_is_bookable(*, flight: Flight) -> bool:
+    """Not cancelled, and leaving later than the booking cutoff."""
+    return flight.status != FlightStatus.CANCELLED and flight.departure_at >= clock.now() + BOOKING_CUTOFF
+
+
+def flight_by_number(*, flight_number: str, departure_date: date) -> Flight | None:
+    """The flight `BA117` (or `ba 0117`) leaving on local date `departure_date`."""
+    compact = flight_number.replace(" ", "").upper()
+    airline, number = compact[:2], compact[2:].lstrip("0")
+    if not number.isdigit():
+        return None
+    return (
+        Flight.objects.select_related(*_ITINERARY_RELATED)
+        .filter(airline__iata_code=airline, number=number, departure_date=departure_date)
+        .first()
+    )
+
+
+def flight_get(*, flight_id: int) -> Flight | None:
+    return Flight.objects.select_related(*_ITINERARY_RELATED).filter(pk=flight_id).first()

@@ -6,4 +6,5 @@ app_name = "flights"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("flights/status/", views.flight_status, name="status"),
 ]

@@ -1,97 +1,126 @@
-"""The demo network that `manage.py seed_demo` (and so `make run`) loads: a few real
-airports and airlines, daily flights with one economy fare each, and demo accounts.
-The flights issue replaces this with a generated network; the shape stays."""
+"""The demo network that `manage.py seed_demo` (and so `make run`) loads: every IATA
+airport for autocomplete, real airlines flying from their hubs to about sixty airports on
+six continents, schedules with block times from great-circle distance, their dated
+flights with fares, and the demo accounts."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, time, timedelta
-from decimal import Decimal
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
-from django.db import transaction
-
+from apps.core import clock
+from apps.flights import scheduling
 from apps.flights import services as flight_services
-from apps.flights.models import Airport
+from apps.flights.geo import block_minutes, great_circle_km
+from apps.flights.models import AircraftType, Airline, Airport
 from apps.inventory import services as inventory_services
-from apps.inventory.models import Cabin
 
-AIRPORTS = ["LHR", "CDG", "AMS", "FRA", "MAD", "JFK", "BOS", "DXB", "SIN", "NRT"]
+EUROPE = ["LHR", "CDG", "FRA", "AMS", "MAD", "BCN", "FCO", "MUC", "ZRH", "VIE", "CPH", "OSL", "ARN", "HEL", "DUB",
+          "LIS", "ATH", "IST", "PRG", "WAW", "BRU", "MXP", "MAN", "EDI", "NCE"]  # fmt: skip
+NORTH_AMERICA = ["JFK", "BOS", "ORD", "LAX", "SFO", "MIA", "DFW", "ATL", "SEA", "YYZ", "YVR", "MEX", "IAD", "DEN"]
+ASIA = ["DXB", "DOH", "SIN", "HKG", "NRT", "HND", "ICN", "BKK", "DEL", "BOM", "PVG", "KUL"]
+REST = ["SYD", "MEL", "AKL", "JNB", "CPT", "CAI", "NBO", "GRU", "EZE", "BOG", "SCL"]
 
-
-@dataclass(frozen=True)
-class DemoRoute:
-    airline: str
-    number: int  # outbound; the return flight is number + 1
-    origin: str
-    destination: str
-    departs: time
-    returns: time
-    block_minutes: int
-    price: Decimal
-    aircraft: str
-
-
-ROUTES = [
-    DemoRoute("BA", 304, "LHR", "CDG", time(7, 30), time(10, 15), 75, Decimal("89.00"), "A320"),
-    DemoRoute("BA", 428, "LHR", "AMS", time(9, 0), time(12, 40), 80, Decimal("95.00"), "A320"),
-    DemoRoute("BA", 902, "LHR", "FRA", time(11, 20), time(15, 5), 95, Decimal("110.00"), "A320"),
-    DemoRoute("BA", 117, "LHR", "JFK", time(8, 25), time(18, 30), 480, Decimal("520.00"), "B789"),
-    DemoRoute("BA", 213, "LHR", "BOS", time(9, 35), time(19, 10), 445, Decimal("480.00"), "B789"),
-    DemoRoute("AF", 1680, "CDG", "AMS", time(13, 5), time(16, 30), 80, Decimal("79.00"), "A320"),
-    DemoRoute("AF", 1300, "CDG", "MAD", time(17, 40), time(7, 0), 125, Decimal("99.00"), "A320"),
-    DemoRoute("AF", 6, "CDG", "JFK", time(10, 30), time(17, 30), 505, Decimal("560.00"), "B789"),
-    DemoRoute("AF", 662, "CDG", "DXB", time(21, 50), time(9, 0), 400, Decimal("610.00"), "B789"),
-    DemoRoute("AF", 256, "CDG", "SIN", time(23, 15), time(23, 55), 760, Decimal("890.00"), "B789"),
-    DemoRoute("AF", 274, "CDG", "NRT", time(22, 0), time(10, 55), 835, Decimal("940.00"), "B789"),
-]
-AIRLINES = {"BA": ("British Airways", "125"), "AF": ("Air France", "057")}
-AIRCRAFT = {"A320": ("Airbus A320", 174), "B789": ("Boeing 787-9", 216)}
+# airline: (hub, destinations). Each pair is flown both ways, daily (ultra long-haul 5 days a week).
+NETWORK: dict[str, tuple[str, list[str]]] = {
+    "BA": ("LHR", [a for a in EUROPE + NORTH_AMERICA if a != "LHR"] + ["DXB", "SIN", "HKG", "NRT", "DEL", "BOM",
+                                                                        "JNB", "CPT", "SYD", "GRU", "CAI"]),
+    "AF": ("CDG", [a for a in EUROPE if a not in ("CDG", "LHR")] + ["JFK", "BOS", "LAX", "MIA", "ATL", "YYZ",
+                                                                     "MEX", "HND", "SIN", "BKK", "DXB", "GRU",
+                                                                     "EZE", "BOG", "NBO", "JNB"]),
+    "LH": ("FRA", [a for a in EUROPE if a not in ("FRA", "LHR", "CDG")] + ["JFK", "ORD", "SFO", "IAD", "DEN",
+                                                                            "PVG", "DEL", "SIN", "ICN", "DOH"]),
+    "AA": ("DFW", [a for a in NORTH_AMERICA if a != "DFW"] + ["LHR", "MAD", "CDG", "NRT", "GRU", "SCL", "EZE"]),
+    "EK": ("DXB", ["LHR", "CDG", "FRA", "MAD", "FCO", "IST", "JFK", "LAX", "SIN", "HKG", "BKK", "DEL", "BOM",
+                   "KUL", "SYD", "MEL", "AKL", "JNB", "CAI", "NBO", "DOH"]),
+    "SQ": ("SIN", ["HKG", "NRT", "ICN", "BKK", "DEL", "BOM", "PVG", "KUL", "SYD", "MEL", "AKL", "SFO", "LAX"]),
+}  # fmt: skip
+FIRST_NUMBER = {"BA": 100, "AF": 100, "LH": 400, "AA": 100, "EK": 1, "SQ": 2}
 
 
-def demo_network_ensure(*, start: date, days: int) -> int:
-    """Create the demo airports, airlines and `days` days of flights from `start`. Idempotent.
-    Returns how many flights exist in the window afterwards."""
-    flight_services.airports_import(codes=AIRPORTS)
-    airports = {a.iata_code: a for a in Airport.objects.filter(iata_code__in=AIRPORTS)}
-    airlines = {
-        code: flight_services.airline_ensure(iata_code=code, name=name, ticket_prefix=prefix)
-        for code, (name, prefix) in AIRLINES.items()
-    }
-    aircraft = {
-        code: flight_services.aircraft_type_ensure(code=code, name=name) for code, (name, _) in AIRCRAFT.items()
-    }
-    count = 0
-    with transaction.atomic(durable=True):
-        for offset in range(days):
-            day = start + timedelta(days=offset)
-            for route in ROUTES:
-                legs = [
-                    (route.number, route.origin, route.destination, route.departs),
-                    (route.number + 1, route.destination, route.origin, route.returns),
-                ]
-                for number, origin, destination, departs in legs:
-                    flight = flight_services.flight_create(
-                        airline=airlines[route.airline],
-                        number=str(number),
-                        origin=airports[origin],
-                        destination=airports[destination],
-                        departure_date=day,
+def all_airports() -> list[str]:
+    return sorted({hub for hub, _ in NETWORK.values()} | {a for _, spokes in NETWORK.values() for a in spokes})
+
+
+def _aircraft_for(distance_km: float, airline: str, types: dict[str, AircraftType]) -> AircraftType:
+    if distance_km < 1500:
+        return types["B738" if airline == "AA" else "A320"]
+    if distance_km < 3500:
+        return types["B738" if airline == "AA" else "A321"]
+    return types["B789" if distance_km < 9000 else "A359"]
+
+
+def _local_time(moment: datetime, tz_name: str) -> time:
+    local = moment.astimezone(ZoneInfo(tz_name))
+    return time(local.hour, local.minute - local.minute % 5)
+
+
+def network_specs(
+    *,
+    airlines: dict[str, Airline],
+    airports: dict[str, Airport],
+    aircraft: dict[str, AircraftType],
+    start: date,
+    end: date,
+) -> list[scheduling.ScheduleSpec]:
+    """Both directions of every route: the outbound leaves the hub at a time spread over
+    the day; the return leaves after a turnaround at the destination."""
+    specs = []
+    for code, (hub_code, spokes) in NETWORK.items():
+        hub, number = airports[hub_code], FIRST_NUMBER[code]
+        for index, spoke_code in enumerate(spokes):
+            spoke = airports[spoke_code]
+            distance = great_circle_km(hub.latitude, hub.longitude, spoke.latitude, spoke.longitude)
+            minutes = block_minutes(distance)
+            plane = _aircraft_for(distance, code, aircraft)
+            days = "13567" if distance > 12000 else "1234567"
+            leaves = time(6 + (index * 7) % 16, (index * 25) % 60 // 5 * 5)
+            lands = clock.local_to_utc(start, leaves, hub.time_zone) + timedelta(minutes=minutes)
+            turnaround = timedelta(minutes=70 if distance < 3500 else 150)
+            returns = _local_time(lands + turnaround, spoke.time_zone)
+            for origin, destination, departs, flight_number in (
+                (hub, spoke, leaves, number),
+                (spoke, hub, returns, number + 1),
+            ):
+                specs.append(
+                    scheduling.ScheduleSpec(
+                        airline=airlines[code],
+                        number=str(flight_number),
+                        origin=origin,
+                        destination=destination,
                         departure_time=departs,
-                        block_minutes=route.block_minutes,
-                        aircraft=aircraft[route.aircraft],
+                        block_minutes=minutes,
+                        aircraft=plane,
+                        valid_from=start,
+                        valid_to=end,
+                        days_of_week=days,
                     )
-                    inventory_services.fare_classes_create(
-                        flight=flight,
-                        fares=[
-                            inventory_services.FareSpec(
-                                cabin=Cabin.ECONOMY,
-                                code="Y",
-                                brand="Standard",
-                                price=route.price,
-                                capacity=AIRCRAFT[route.aircraft][1],
-                                checked_bags=1,
-                            )
-                        ],
-                    )
-                    count += 1
-    return count
+                )
+            number += 2
+    return specs
+
+
+def demo_network_ensure(
+    *, start: date, days: int, progress: Callable[[date, int], None] | None = None, all_airports_too: bool = True
+) -> int:
+    """Create the demo network and `days` days of flights from `start`, with fares.
+    Idempotent. Returns how many flights were created now."""
+    if all_airports_too:
+        flight_services.airports_import()
+    else:
+        flight_services.airports_import(codes=all_airports())
+    airports = {a.iata_code: a for a in Airport.objects.filter(iata_code__in=all_airports())}
+    airlines = flight_services.airlines_ensure()
+    aircraft = flight_services.aircraft_types_ensure()
+    end = start + timedelta(days=days - 1)
+    scheduling.schedules_ensure(
+        specs=network_specs(airlines=airlines, airports=airports, aircraft=aircraft, start=start, end=end)
+    )
+
+    def open_fares(day: date, flights: list) -> None:
+        inventory_services.fare_classes_open(flights=flights)
+        if progress is not None:
+            progress(day, len(flights))
+
+    return scheduling.flights_generate(start=start, end=end, on_day=open_fares)

@@ -15,6 +15,7 @@ from apps.core import clock
 from apps.flights.models import Flight
 from apps.inventory import locks
 from apps.inventory.errors import HoldReleased, SoldOut
+from apps.inventory.fares import opening_fares
 from apps.inventory.models import FareClass, Hold, HoldStatus
 
 
@@ -114,3 +115,18 @@ def fare_classes_create(*, flight: Flight, fares: Iterable[FareSpec]) -> list[Fa
         )
         created.append(fare_class)
     return created
+
+
+def fare_classes_open(*, flights: list[Flight]) -> int:
+    """Open the standard fare classes on every flight that has none yet; returns how many
+    fare classes were created. Idempotent: flights that already sell are left alone."""
+    ids = [flight.pk for flight in flights]
+    selling = set(FareClass.objects.filter(flight_id__in=ids).values_list("flight_id", flat=True).distinct())
+    rows = [
+        FareClass(flight=flight, **values)
+        for flight in flights
+        if flight.pk not in selling
+        for values in opening_fares(flight)
+    ]
+    FareClass.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
+    return len(rows)

@@ -1,33 +1,42 @@
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from apps.flights.forms import SearchForm
+from apps.flights.forms import ResultsFilterForm, SearchForm
 from apps.inventory import selectors
 from apps.inventory.api.serializers import FlightSearchInputSerializer, OfferSerializer
-from apps.inventory.offers import PassengerMix
+
+RESULTS_PER_PAGE = 20
 
 
 def search_results(request: HttpRequest) -> HttpResponse:
-    """The results page: the same query and rules as `GET /api/v1/flights/search/`."""
+    """The results page: the same query, rules and errors as `GET /api/v1/flights/search/`,
+    with filters and sort as plain GET parameters (works without JavaScript)."""
     query = FlightSearchInputSerializer(data=request.GET)
-    context = {"form": SearchForm(request.GET or None), "offers": None, "errors": None}
-    if query.is_valid():
-        data = query.validated_data
-        offers = selectors.offers_search(
-            origin=data["origin"],
-            destination=data["destination"],
-            departure_date=data["departure_date"],
-            mix=PassengerMix(adults=data["adults"], children=data["children"], infants=data["infants"]),
-            cabin=data["cabin"],
-        )
-        context.update(
-            offers=OfferSerializer(offers, many=True).data,
-            origin=data["origin"],
-            destination=data["destination"],
-            departure_date=data["departure_date"],
-        )
-        status = 200
-    else:
+    context = {
+        "form": SearchForm(request.GET or None),
+        "filters": ResultsFilterForm(request.GET or None),
+        "offers": None,
+        "errors": None,
+    }
+    if not query.is_valid():
         context["errors"] = {field: [str(e) for e in errs] for field, errs in query.errors.items()}
-        status = 400
-    return render(request, "inventory/results.html", context, status=status)
+        return render(request, "inventory/results.html", context, status=400)
+    criteria = query.criteria()
+    candidates = selectors.offers_search(criteria=criteria)
+    page = Paginator(candidates, RESULTS_PER_PAGE).get_page(request.GET.get("page"))
+    offers = selectors.offers_sign(candidates=list(page.object_list), mix=criteria.mix, cabin=criteria.cabin)
+    airlines = sorted(
+        {fc.flight.airline.iata_code for c in candidates for s in c.slices for fc in s.fare_classes}
+        | set(criteria.airlines)
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    context.update(
+        offers=OfferSerializer(offers, many=True).data,
+        page=page,
+        criteria=criteria,
+        airlines=airlines,
+        query_without_page=params.urlencode(),
+    )
+    return render(request, "inventory/results.html", context)

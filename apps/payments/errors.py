@@ -16,3 +16,8 @@ class PaymentMethodInvalid(DomainError):
 class BookingAlreadyPaid(Conflict):
     code = "booking_already_paid"
     title = "This booking has already been paid."
+
+
+class PaymentInProgress(Conflict):
+    code = "payment_in_progress"
+    title = "A payment for this booking is already being processed; wait for its result."

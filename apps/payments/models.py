@@ -37,6 +37,10 @@ class Payment(models.Model):
             models.UniqueConstraint(
                 fields=["booking"], condition=Q(status="succeeded"), name="payment_one_success_per_booking"
             ),
+            # One attempt in flight per booking: a double submit cannot charge twice.
+            models.UniqueConstraint(
+                fields=["booking"], condition=Q(status="pending"), name="payment_one_pending_per_booking"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -209,6 +209,8 @@ CELERY_BEAT_SCHEDULE = {
 # Domain settings.
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=15)
 OFFER_TTL_SECONDS = env.int("OFFER_TTL_SECONDS", default=30 * 60)
+# Search answers are cached this long; booking re-checks availability, so this never oversells.
+SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=60)
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="sandbox")
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="flightbook-demo")

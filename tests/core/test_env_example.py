@@ -14,5 +14,5 @@ NOT_CONFIGURATION = {"BASH_SOURCE", "PYTHON_IMAGE", "HOME", "PATH"}
 def test_every_environment_variable_the_code_reads_is_documented_in_env_example():
     sources = [*ROOT.glob("flightbook/**/*.py"), *ROOT.glob("apps/**/*.py"), *ROOT.glob("docker/*")]
     read = {name for path in sources for pattern in READS for name in pattern.findall(path.read_text())}
-    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    documented = set(re.findall(r"^#?([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
     assert read - NOT_CONFIGURATION - documented == set()

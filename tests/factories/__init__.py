@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import factory
 from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.flights.models import AircraftType, Airline, Airport, Flight
+from apps.flights.text import search_key
 from apps.inventory.models import Cabin, FareClass
 
 
@@ -69,7 +71,8 @@ class FlightFactory(factory.django.DjangoModelFactory):
     )
     departure_at = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0))
     arrival_at = factory.LazyAttribute(lambda f: f.departure_at + timedelta(hours=8))
-    departure_date = factory.LazyAttribute(lambda f: f.departure_at.astimezone(timezone.get_current_timezone()).date())
+    # A flight's date is its local departure date at the origin.
+    departure_date = factory.LazyAttribute(lambda f: f.departure_at.astimezone(ZoneInfo(f.origin.time_zone)).date())
     aircraft = factory.SubFactory(AircraftTypeFactory)
 
 
@@ -85,3 +88,10 @@ class FareClassFactory(factory.django.DjangoModelFactory):
     currency = "EUR"
     capacity = 150
     checked_bags = 1
+
+
+class SearchableAirportFactory(AirportFactory):
+    """An airport as `import_airports` stores it: searchable by code, city and name."""
+
+    search_text = factory.LazyAttribute(lambda a: search_key(f"{a.iata_code} {a.city} {a.name}"))
+    traffic_rank = 100_000

@@ -6,18 +6,21 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from apps.core.errors import DomainError
+from apps.core.errors import DomainError, TryAgain
 
 logger = logging.getLogger(__name__)
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "https://flightbook.example/problems/"
+LOCK_NOT_AVAILABLE = "55P03"
+DEADLOCK_DETECTED = "40P01"
 
 # DRF's own exception classes and the stable codes we give them.
 _DRF_CODES: list[tuple[type[exceptions.APIException], str, str]] = [
@@ -64,7 +67,21 @@ def _detail_text(detail: Any) -> str:
     return str(detail)
 
 
+def _as_domain_error(exc: Exception) -> Exception:
+    """Database contention that escaped the code's own handling is still "busy, retry"."""
+    if isinstance(exc, OperationalError):
+        sqlstate = getattr(exc.__cause__, "sqlstate", None)
+        if sqlstate in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
+            return TryAgain()
+    if isinstance(exc, RequestDataTooBig):
+        return exceptions.ValidationError({"non_field_errors": ["The request body is too large."]})
+    if isinstance(exc, SuspiciousOperation):
+        return exceptions.ParseError("The request was malformed.")
+    return exc
+
+
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    exc = _as_domain_error(exc)
     if isinstance(exc, DomainError):
         body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors)
         return problem_response(body)

@@ -1,16 +1,21 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from datetime import timedelta
+from decimal import Decimal
 
-from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core import clock
 from apps.flights import selectors as flight_selectors
 from apps.inventory.models import Cabin, FareClass
+from apps.inventory.offers import PassengerMix
+from apps.inventory.selectors import SORTS, SearchCriteria
 
 MAX_PASSENGERS = 9
+MAX_DAYS_AHEAD = 365
+AIRLINE_CODE = re.compile(r"^[A-Z0-9]{2}$")
 
 
 def local_iso(moment, tz_name: str) -> str:
@@ -106,13 +111,24 @@ class OfferSerializer(serializers.Serializer):
 
 
 class FlightSearchInputSerializer(serializers.Serializer):
-    origin = serializers.CharField(min_length=3, max_length=3)
-    destination = serializers.CharField(min_length=3, max_length=3)
-    departure_date = serializers.DateField()
+    origin = serializers.CharField(min_length=3, max_length=3, help_text="IATA airport code")
+    destination = serializers.CharField(min_length=3, max_length=3, help_text="IATA airport code")
+    departure_date = serializers.DateField(help_text="Local date of departure at the origin")
+    return_date = serializers.DateField(required=False, allow_null=True, help_text="For a round trip")
     adults = serializers.IntegerField(min_value=1, max_value=MAX_PASSENGERS, default=1)
-    children = serializers.IntegerField(min_value=0, max_value=MAX_PASSENGERS - 1, default=0)
-    infants = serializers.IntegerField(min_value=0, max_value=MAX_PASSENGERS - 1, default=0)
+    children = serializers.IntegerField(min_value=0, max_value=MAX_PASSENGERS - 1, default=0, help_text="Aged 2-11")
+    infants = serializers.IntegerField(
+        min_value=0, max_value=MAX_PASSENGERS - 1, default=0, help_text="Under 2, on an adult's lap"
+    )
     cabin = serializers.ChoiceField(choices=Cabin.choices, default=Cabin.ECONOMY)
+    max_stops = serializers.IntegerField(min_value=0, max_value=1, default=1)
+    airlines = serializers.CharField(
+        required=False, allow_blank=True, help_text="Comma-separated IATA airline codes, e.g. BA,AF"
+    )
+    max_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal("0.01"), required=False)
+    departure_from = serializers.TimeField(required=False, help_text="Earliest local departure time, HH:MM")
+    departure_to = serializers.TimeField(required=False, help_text="Latest local departure time, HH:MM")
+    sort = serializers.ChoiceField(choices=[(s, s) for s in SORTS], default="price")
 
     def _airport(self, code: str):
         airport = flight_selectors.airport_get(iata_code=code)
@@ -126,20 +142,51 @@ class FlightSearchInputSerializer(serializers.Serializer):
     def validate_destination(self, value: str):
         return self._airport(value)
 
-    def validate_departure_date(self, value: date) -> date:
-        # Yesterday in UTC may still be today at an airport west of Greenwich.
-        if value < timezone.localdate() - timedelta(days=1):
-            raise serializers.ValidationError("The departure date is in the past.")
-        return value
+    def validate_airlines(self, value: str) -> frozenset[str]:
+        codes = frozenset(code.strip().upper() for code in value.split(",") if code.strip())
+        bad = sorted(code for code in codes if not AIRLINE_CODE.match(code))
+        if bad:
+            raise serializers.ValidationError(f"Not an airline code: {', '.join(bad)}.")
+        return codes
 
     def validate(self, attrs: dict) -> dict:
         errors = {}
-        if attrs["origin"] == attrs["destination"]:
+        origin, destination = attrs["origin"], attrs["destination"]
+        if origin == destination:
             errors["destination"] = ["The destination must differ from the origin."]
+        # "Today" is the origin's today: it may still be yesterday in UTC, or already tomorrow.
+        local_today = clock.local(clock.now(), origin.time_zone).date()
+        if attrs["departure_date"] < local_today:
+            errors["departure_date"] = ["The departure date is in the past."]
+        elif attrs["departure_date"] > local_today + timedelta(days=MAX_DAYS_AHEAD):
+            errors["departure_date"] = [f"Flights are sold at most {MAX_DAYS_AHEAD} days ahead."]
+        return_date = attrs.get("return_date")
+        if return_date is not None and return_date < attrs["departure_date"]:
+            errors["return_date"] = ["The return date is before the departure date."]
         if attrs["adults"] + attrs["children"] + attrs["infants"] > MAX_PASSENGERS:
             errors["adults"] = [f"At most {MAX_PASSENGERS} passengers per booking."]
         if attrs["infants"] > attrs["adults"]:
             errors["infants"] = ["Each infant travels on an adult's lap: no more infants than adults."]
+        start, end = attrs.get("departure_from"), attrs.get("departure_to")
+        if start and end and end < start:
+            errors["departure_to"] = ["The latest departure time is before the earliest."]
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
+
+    def criteria(self) -> SearchCriteria:
+        data = self.validated_data
+        return SearchCriteria(
+            origin=data["origin"],
+            destination=data["destination"],
+            departure_date=data["departure_date"],
+            return_date=data.get("return_date"),
+            mix=PassengerMix(adults=data["adults"], children=data["children"], infants=data["infants"]),
+            cabin=data["cabin"],
+            max_stops=data["max_stops"],
+            airlines=data.get("airlines") or frozenset(),
+            max_price=data.get("max_price"),
+            departure_from=data.get("departure_from"),
+            departure_to=data.get("departure_to"),
+            sort=data["sort"],
+        )

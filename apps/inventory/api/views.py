@@ -1,32 +1,72 @@
-from drf_spectacular.utils import extend_schema
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.pagination import PageNumberPagination
 from apps.inventory import selectors
 from apps.inventory.api.serializers import FlightSearchInputSerializer, OfferSerializer
-from apps.inventory.offers import PassengerMix
+
+SEARCH_PARAMS = (
+    "origin",
+    "destination",
+    "departure_date",
+    "return_date",
+    "adults",
+    "children",
+    "infants",
+    "cabin",
+    "max_stops",
+    "airlines",
+    "max_price",
+    "departure_from",
+    "departure_to",
+    "sort",
+    "page",
+    "page_size",
+)
+_UPPER = {"origin", "destination", "airlines"}
+
+
+def search_cache_key(params) -> str:
+    """The normalised query, without touching the database: a cached answer costs one
+    Redis read. Only answers to valid queries are ever stored under it."""
+    parts = []
+    for name in SEARCH_PARAMS:
+        value = params.get(name, "").strip()
+        parts.append(f"{name}={value.upper() if name in _UPPER else value}")
+    return "search:v1:" + hashlib.sha256("&".join(parts).encode()).hexdigest()
 
 
 class FlightSearchApi(APIView):
-    """Offers for a journey: one per bookable flight, cheapest open fare in the cabin."""
+    """Offers for a one-way or round trip: direct flights and one-stop connections, priced
+    for the passengers, filtered, sorted and paginated. Offer ids are signed and expire."""
 
     permission_classes = [AllowAny]
 
-    @extend_schema(parameters=[FlightSearchInputSerializer], responses=OfferSerializer(many=True))
-    def get(self, request: Request) -> Response:
+    @extend_schema(
+        parameters=[FlightSearchInputSerializer],
+        responses={200: OfferSerializer(many=True), 400: OpenApiResponse(description="problem+json")},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        key = search_cache_key(request.query_params)
+        body = cache.get(key)
+        if body is not None:
+            return HttpResponse(body, content_type="application/json", headers={"X-Cache": "hit"})
         query = FlightSearchInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        data = query.validated_data
-        offers = selectors.offers_search(
-            origin=data["origin"],
-            destination=data["destination"],
-            departure_date=data["departure_date"],
-            mix=PassengerMix(adults=data["adults"], children=data["children"], infants=data["infants"]),
-            cabin=data["cabin"],
-        )
+        criteria = query.criteria()
+        candidates = selectors.offers_search(criteria=criteria)
         paginator = PageNumberPagination()
-        page = paginator.paginate_queryset(offers, request, view=self)
-        return paginator.get_paginated_response(OfferSerializer(page, many=True).data)
+        page = paginator.paginate_queryset(candidates, request, view=self)
+        offers = selectors.offers_sign(candidates=page, mix=criteria.mix, cabin=criteria.cabin)
+        data = paginator.get_paginated_response(OfferSerializer(offers, many=True).data).data
+        body = JSONRenderer().render(data)
+        cache.set(key, body, settings.SEARCH_CACHE_SECONDS)
+        return HttpResponse(body, content_type="application/json", headers={"X-Cache": "miss"})

@@ -28,6 +28,10 @@ class ChargeResult:
 class PaymentProvider(Protocol):
     name: str
 
+    def check_payment_method(self, payment_method: str) -> None:
+        """Raise PaymentMethodInvalid before anything is recorded if the method cannot work."""
+        ...
+
     def charge(self, request: ChargeRequest) -> ChargeResult:
         """Take the money (or say why not). Called with no database lock held."""
         ...

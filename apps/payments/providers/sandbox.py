@@ -20,9 +20,12 @@ TEST_PAYMENT_METHODS = {
 class SandboxProvider:
     name = "sandbox"
 
-    def charge(self, request: ChargeRequest) -> ChargeResult:
-        if request.payment_method not in TEST_PAYMENT_METHODS:
+    def check_payment_method(self, payment_method: str) -> None:
+        if payment_method not in TEST_PAYMENT_METHODS:
             raise PaymentMethodInvalid(f"Use one of the sandbox test methods: {', '.join(TEST_PAYMENT_METHODS)}.")
+
+    def charge(self, request: ChargeRequest) -> ChargeResult:
+        self.check_payment_method(request.payment_method)
         # Same idempotency key, same reference: a replayed call is the same charge.
         reference = "pi_sandbox_" + hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:24]
         if request.payment_method == "pm_card_chargeDeclined":
