@@ -6,8 +6,9 @@ import math
 from decimal import Decimal
 
 EARTH_RADIUS_KM = 6371.0088
-CRUISE_KMH = 820  # a typical jet's average speed over the ground, climb and descent included
-TAXI_AND_APPROACH_MINUTES = 30
+CRUISE_KMH = 850  # a typical jet's average ground speed in cruise
+TAXI_AND_APPROACH_MINUTES = 35
+SHORT_HOP_KM, SHORT_HOP_EXTRA_MINUTES = 1000, 15  # climb and descent weigh more on short hops
 
 
 def great_circle_km(
@@ -23,4 +24,6 @@ def great_circle_km(
 def block_minutes(distance_km: float) -> int:
     """Gate-to-gate time, rounded to 5 minutes as timetables are."""
     minutes = TAXI_AND_APPROACH_MINUTES + distance_km / CRUISE_KMH * 60
+    if distance_km < SHORT_HOP_KM:
+        minutes += SHORT_HOP_EXTRA_MINUTES
     return int(5 * round(minutes / 5))

@@ -140,10 +140,18 @@ def airport_record(*, iata_code: str, source: dict[str, Any]) -> dict[str, Any]:
         "time_zone": source["tz"],
         "latitude": _degrees(source["lat"]),
         "longitude": _degrees(source["lon"]),
-        # Code, then city: autocomplete reads "the city starts with" at a fixed offset.
-        "search_text": search_key(" ".join([iata_code, city, name, *other_names]))[:400],
+        "search_text": airport_search_text(iata_code=iata_code, city=city, name=name, other_names=other_names),
         "traffic_rank": traffic_rank(iata_code=iata_code, name=name),
     }
+
+
+def airport_search_text(*, iata_code: str, city: str, name: str, other_names: list[str]) -> str:
+    """`code city name |other name |...`, folded by `search_key`. Autocomplete reads the
+    city at a fixed offset after the code, and another name of the city after a "|", which
+    no folded query can contain."""
+    parts = [search_key(f"{iata_code} {city} {name}")]
+    parts.extend(f"|{search_key(other)}" for other in other_names if search_key(other))
+    return " ".join(parts)[:400]
 
 
 def _degrees(value: float) -> Decimal:

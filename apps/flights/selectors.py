@@ -39,11 +39,11 @@ def airport_search(*, query: str, limit: int = 10) -> list[Airport]:
         matches = Airport.objects.all()
         for word in text.split():
             matches = matches.filter(search_text__contains=word)
-        # search_text is "code city name ...": the city starts after the code and a space.
+        # search_text is "code city name |other city name": see reference.airport_search_text.
         matches = matches.annotate(place=Substr("search_text", 5)).annotate(
             match_rank=Case(
                 When(iata_code=text.upper(), then=Value(0)),
-                When(place__startswith=text, then=Value(1)),
+                When(Q(place__startswith=text) | Q(search_text__contains=f"|{text}"), then=Value(1)),
                 When(Q(search_text__startswith=text) | Q(search_text__contains=f" {text}"), then=Value(2)),
                 default=Value(3),
             )

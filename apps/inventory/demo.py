@@ -56,6 +56,17 @@ def _local_time(moment: datetime, tz_name: str) -> time:
     return time(local.hour, local.minute - local.minute % 5)
 
 
+def _departures_from_hub(distance_km: float, index: int) -> list[time]:
+    """Short hops fly three times a day in the hub's banks, medium routes twice, long-haul
+    once, at times spread over the evening and midday so that they connect."""
+    shift = (index * 10) % 60
+    if distance_km < 1500:
+        return [time(7, shift), time(12, shift), time(17, shift)]
+    if distance_km < 4000:
+        return [time(8, shift), time(15, shift)]
+    return [time(10 + (index * 3) % 13, shift)]
+
+
 def network_specs(
     *,
     airlines: dict[str, Airline],
@@ -64,8 +75,8 @@ def network_specs(
     start: date,
     end: date,
 ) -> list[scheduling.ScheduleSpec]:
-    """Both directions of every route: the outbound leaves the hub at a time spread over
-    the day; the return leaves after a turnaround at the destination."""
+    """Both directions of every route: each outbound leaves the hub at one of its bank
+    times; its return leaves after a turnaround at the destination."""
     specs = []
     for code, (hub_code, spokes) in NETWORK.items():
         hub, number = airports[hub_code], FIRST_NUMBER[code]
@@ -75,29 +86,29 @@ def network_specs(
             minutes = block_minutes(distance)
             plane = _aircraft_for(distance, code, aircraft)
             days = "13567" if distance > 12000 else "1234567"
-            leaves = time(6 + (index * 7) % 16, (index * 25) % 60 // 5 * 5)
-            lands = clock.local_to_utc(start, leaves, hub.time_zone) + timedelta(minutes=minutes)
-            turnaround = timedelta(minutes=70 if distance < 3500 else 150)
-            returns = _local_time(lands + turnaround, spoke.time_zone)
-            for origin, destination, departs, flight_number in (
-                (hub, spoke, leaves, number),
-                (spoke, hub, returns, number + 1),
-            ):
-                specs.append(
-                    scheduling.ScheduleSpec(
-                        airline=airlines[code],
-                        number=str(flight_number),
-                        origin=origin,
-                        destination=destination,
-                        departure_time=departs,
-                        block_minutes=minutes,
-                        aircraft=plane,
-                        valid_from=start,
-                        valid_to=end,
-                        days_of_week=days,
+            turnaround = timedelta(minutes=60 if distance < 3500 else 150)
+            for leaves in _departures_from_hub(distance, index):
+                lands = clock.local_to_utc(start, leaves, hub.time_zone) + timedelta(minutes=minutes)
+                returns = _local_time(lands + turnaround, spoke.time_zone)
+                for origin, destination, departs, flight_number in (
+                    (hub, spoke, leaves, number),
+                    (spoke, hub, returns, number + 1),
+                ):
+                    specs.append(
+                        scheduling.ScheduleSpec(
+                            airline=airlines[code],
+                            number=str(flight_number),
+                            origin=origin,
+                            destination=destination,
+                            departure_time=departs,
+                            block_minutes=minutes,
+                            aircraft=plane,
+                            valid_from=start,
+                            valid_to=end,
+                            days_of_week=days,
+                        )
                     )
-                )
-            number += 2
+                number += 2
     return specs
 
 

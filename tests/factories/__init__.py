@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from apps.accounts.models import User
 from apps.flights.models import AircraftType, Airline, Airport, Flight
-from apps.flights.text import search_key
+from apps.flights.reference import airport_search_text
 from apps.inventory.models import Cabin, FareClass
 
 
@@ -93,5 +93,7 @@ class FareClassFactory(factory.django.DjangoModelFactory):
 class SearchableAirportFactory(AirportFactory):
     """An airport as `import_airports` stores it: searchable by code, city and name."""
 
-    search_text = factory.LazyAttribute(lambda a: search_key(f"{a.iata_code} {a.city} {a.name}"))
+    search_text = factory.LazyAttribute(
+        lambda a: airport_search_text(iata_code=a.iata_code, city=a.city, name=a.name, other_names=[])
+    )
     traffic_rank = 100_000

@@ -29,7 +29,7 @@ def test_fold_lower_cases_and_strips_accents(text, folded):
         ("Ærø", "aero"),
         ("Łódź", "lodz"),
         ("Đà Nẵng", "da nang"),
-        ("Dıyarbakır", "diyarbakir"),
+        ("D\u0131yarbak\u0131r", "diyarbakir"),  # dotless i
         ("İstanbul", "istanbul"),
     ],
 )

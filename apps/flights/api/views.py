@@ -14,6 +14,7 @@ class AirportListApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
+        operation_id="airports_list",
         parameters=[AirportSearchInputSerializer],
         responses={200: AirportListSerializer, 400: OpenApiResponse(description="problem+json")},
     )
