@@ -12,7 +12,7 @@ class Airport(models.Model):
     time_zone = models.CharField(max_length=64, help_text="IANA zone, e.g. Europe/Paris")
     latitude = models.DecimalField(max_digits=9, decimal_places=6)
     longitude = models.DecimalField(max_digits=9, decimal_places=6)
-    # Lower-case, accent-free "code city name" for autocomplete (see flights.text.fold).
+    # Lower-case, accent-free "code city name |local names" for autocomplete (flights.text.search_key).
     search_text = models.CharField(max_length=400, blank=True, default="")
     # How big the airport is: 1 is the busiest; bigger airports rank first in autocomplete.
     traffic_rank = models.PositiveIntegerField(default=100_000)

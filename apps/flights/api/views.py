@@ -1,11 +1,18 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.flights import selectors
-from apps.flights.api.serializers import AirportListSerializer, AirportSearchInputSerializer, AirportSerializer
+from apps.flights.api.serializers import (
+    AirportListSerializer,
+    AirportSearchInputSerializer,
+    AirportSerializer,
+    FlightSerializer,
+    FlightStatusInputSerializer,
+)
 
 
 class AirportListApi(APIView):
@@ -30,3 +37,36 @@ class AirportListApi(APIView):
                 "results": AirportSerializer(airports, many=True).data,
             }
         )
+
+
+class FlightDetailApi(APIView):
+    """A flight's details and live status."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: FlightSerializer, 404: OpenApiResponse(description="problem+json")})
+    def get(self, request: Request, flight_id: int) -> Response:
+        flight = selectors.flight_get(flight_id=flight_id)
+        if flight is None:
+            raise NotFound("No flight with this id.")
+        return Response(FlightSerializer(flight).data)
+
+
+class FlightStatusApi(APIView):
+    """The status of a flight by number and local departure date, e.g. `BA117` on `2026-12-01`."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[FlightStatusInputSerializer],
+        responses={200: FlightSerializer, 400: OpenApiResponse(description="problem+json"), 404: OpenApiResponse()},
+    )
+    def get(self, request: Request) -> Response:
+        query = FlightStatusInputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        flight = selectors.flight_by_number(
+            flight_number=query.validated_data["flight_number"], departure_date=query.validated_data["date"]
+        )
+        if flight is None:
+            raise NotFound("No such flight on that date.")
+        return Response(FlightSerializer(flight).data)
