@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
 
 import airportsdata
 from django.db import transaction
 
-from apps.core import clock
 from apps.flights import aircraft as seat_layouts
 from apps.flights import reference
-from apps.flights.models import AircraftType, Airline, Airport, Flight
+from apps.flights.models import AircraftType, Airline, Airport
 
 _AIRPORT_FIELDS = ("name", "city", "country", "time_zone", "latitude", "longitude", "search_text", "traffic_rank")
 
@@ -64,47 +62,6 @@ def airports_import_summary(*, codes: list[str] | None = None) -> AirportImportS
         unchanged=len(records) - len(changed),
         skipped=len(wanted) - len(records),
     )
-
-
-def flight_create(
-    *,
-    airline: Airline,
-    number: str,
-    origin: Airport,
-    destination: Airport,
-    departure_date: date,
-    departure_time: time,
-    block_minutes: int,
-    aircraft: AircraftType,
-) -> Flight:
-    """A dated flight from its local departure time at the origin and its block time.
-    Returns the existing flight when one already has this number on this date."""
-    departure_at = clock.local_to_utc(departure_date, departure_time, origin.time_zone)
-    flight, _ = Flight.objects.get_or_create(
-        airline=airline,
-        number=number,
-        departure_date=departure_date,
-        defaults={
-            "origin": origin,
-            "destination": destination,
-            "departure_at": departure_at,
-            "arrival_at": departure_at + timedelta(minutes=block_minutes),
-            "aircraft": aircraft,
-        },
-    )
-    return flight
-
-
-def airline_ensure(*, iata_code: str, name: str, ticket_prefix: str) -> Airline:
-    airline, _ = Airline.objects.get_or_create(
-        iata_code=iata_code, defaults={"name": name, "ticket_prefix": ticket_prefix}
-    )
-    return airline
-
-
-def aircraft_type_ensure(*, code: str, name: str) -> AircraftType:
-    aircraft, _ = AircraftType.objects.get_or_create(code=code, defaults={"name": name})
-    return aircraft
 
 
 def airlines_ensure() -> dict[str, Airline]:

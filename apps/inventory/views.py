@@ -7,20 +7,31 @@ from apps.inventory import selectors
 from apps.inventory.api.serializers import FlightSearchInputSerializer, OfferSerializer
 
 RESULTS_PER_PAGE = 20
+FORM_DEFAULTS = {"adults": "1", "children": "0", "infants": "0", "cabin": "economy", "max_stops": "1", "sort": "price"}
+
+
+def _label(field: str) -> str:
+    """The name a person saw on the form ("Depart"), not the parameter ("departure_date")."""
+    for form in (SearchForm, ResultsFilterForm):
+        if field in form.base_fields:
+            return str(form.base_fields[field].label)
+    return field.replace("_", " ").capitalize()
 
 
 def search_results(request: HttpRequest) -> HttpResponse:
     """The results page: the same query, rules and errors as `GET /api/v1/flights/search/`,
     with filters and sort as plain GET parameters (works without JavaScript)."""
     query = FlightSearchInputSerializer(data=request.GET)
+    # Show the defaults the search used for whatever the query left out.
+    shown = {**FORM_DEFAULTS, **request.GET.dict()}
     context = {
-        "form": SearchForm(request.GET or None),
-        "filters": ResultsFilterForm(request.GET or None),
+        "form": SearchForm(shown),
+        "filters": ResultsFilterForm(shown),
         "offers": None,
         "errors": None,
     }
     if not query.is_valid():
-        context["errors"] = {field: [str(e) for e in errs] for field, errs in query.errors.items()}
+        context["errors"] = {_label(field): [str(e) for e in errs] for field, errs in query.errors.items()}
         return render(request, "inventory/results.html", context, status=400)
     criteria = query.criteria()
     candidates = selectors.offers_search(criteria=criteria)

@@ -49,6 +49,8 @@ MAX_ROUTE_KM = 13_000  # no spoke beyond what a real airliner flies non-stop fro
 FIRST_NUMBER = 1000
 # Local departure times of the banks at every hub; inbound flights feed them.
 BANKS = (time(7, 0), time(9, 30), time(12, 0), time(14, 30), time(17, 0), time(19, 30), time(22, 0))
+# Local times are worked out on this day, so the timetable does not depend on the build date.
+REFERENCE_DAY = date(2025, 1, 15)
 
 
 def flights_per_day() -> int:
@@ -101,7 +103,7 @@ def network_specs(*, first_day: date, last_day: date) -> list:
             minutes = block_minutes(distance)
             bank = BANKS[index % len(BANKS)]
             leaves = time(bank.hour, bank.minute + 5 * (index // len(BANKS) % 6))
-            lands = clock.local_to_utc(first_day, leaves, hub.time_zone) + timedelta(minutes=minutes)
+            lands = clock.local_to_utc(REFERENCE_DAY, leaves, hub.time_zone) + timedelta(minutes=minutes)
             turnaround = timedelta(minutes=60 if distance < 3500 else 120)
             returns = _local_time(lands + turnaround, spoke.time_zone)
             number = FIRST_NUMBER + 2 * index
