@@ -42,3 +42,14 @@ class TryAgain(Conflict):
 
     code = "try_again"
     title = "We are busy with this item right now; please try again."
+
+
+class IdempotencyMismatch(DomainError):
+    code = "idempotency_mismatch"
+    status = 422
+    title = "This Idempotency-Key was already used for a different request."
+
+
+class IdempotencyInProgress(Conflict):
+    code = "idempotency_in_progress"
+    title = "A request with this Idempotency-Key is still being processed; retry shortly."

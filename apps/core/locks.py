@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
-from apps.core.models import OutboxEvent
+from apps.core.models import IdempotencyKey, OutboxEvent
 
 
 def outbox_pending_lock(*, now: datetime) -> QuerySet[OutboxEvent]:
@@ -17,3 +17,7 @@ def outbox_pending_lock(*, now: datetime) -> QuerySet[OutboxEvent]:
         .filter(dispatched_at__isnull=True)
         .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
     )
+
+
+def idempotency_key_lock(*, client: str, key: str) -> IdempotencyKey:
+    return IdempotencyKey.objects.select_for_update().get(client=client, key=key)

@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from apps.core import outbox
+from apps.core import idempotency, outbox
 
 
 @shared_task(name="core.outbox_dispatch", ignore_result=True)
@@ -11,3 +11,8 @@ def outbox_dispatch(event_id: str) -> None:
 @shared_task(name="core.outbox_sweep", ignore_result=True)
 def outbox_sweep() -> int:
     return outbox.sweep()
+
+
+@shared_task(name="core.idempotency_keys_prune", ignore_result=True)
+def idempotency_keys_prune() -> int:
+    return idempotency.idempotency_keys_prune()

@@ -204,6 +204,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": 30.0},
     "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
+    "core-prune-idempotency-keys": {"task": "core.idempotency_keys_prune", "schedule": 3600.0},
 }
 
 # Domain settings.

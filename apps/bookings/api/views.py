@@ -8,6 +8,8 @@ from rest_framework.views import APIView
 from apps.bookings import selectors, services
 from apps.bookings.api.serializers import BookingCreateInputSerializer, BookingSerializer
 from apps.bookings.models import Booking
+from apps.core.api.schema import IDEMPOTENCY_KEY
+from apps.core.idempotency import idempotent
 
 
 class BookingListCreateApi(ListAPIView):
@@ -20,7 +22,10 @@ class BookingListCreateApi(ListAPIView):
             return Booking.objects.none()
         return selectors.booking_list(user=self.request.user).prefetch_related("payments")
 
-    @extend_schema(request=BookingCreateInputSerializer, responses={201: BookingSerializer})
+    @extend_schema(
+        request=BookingCreateInputSerializer, responses={201: BookingSerializer}, parameters=[IDEMPOTENCY_KEY]
+    )
+    @idempotent
     def post(self, request: Request) -> Response:
         payload = BookingCreateInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
