@@ -18,3 +18,12 @@ class HoldExpired(DomainError):
 
 class PassengersInvalid(ValidationFailed):
     title = "The passengers do not match the offer."
+
+
+class BookingNotChangeable(Conflict):
+    code = "booking_not_changeable"
+    title = "This booking can no longer be changed."
+
+
+class SeatChoiceInvalid(ValidationFailed):
+    title = "This seat cannot be chosen."

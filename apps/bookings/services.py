@@ -13,7 +13,8 @@ from django.db.models import F
 
 from apps.accounts.models import User
 from apps.bookings import locks
-from apps.bookings.errors import HoldExpired, PassengersInvalid
+from apps.bookings import selectors as booking_selectors
+from apps.bookings.errors import BookingNotChangeable, HoldExpired, PassengersInvalid, SeatChoiceInvalid
 from apps.bookings.models import (
     LOCATOR_ALPHABET,
     LOCATOR_LENGTH,
@@ -27,9 +28,10 @@ from apps.bookings.models import (
 )
 from apps.core import clock, outbox
 from apps.flights import selectors as flight_selectors
+from apps.flights.aircraft import EXIT_ROW
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory import services as inventory_services
-from apps.inventory.errors import HoldReleased, PriceChanged, SoldOut
+from apps.inventory.errors import HoldReleased, PriceChanged, SeatNotAllowed, SoldOut
 from apps.inventory.offers import fare_total, offer_verify
 
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z' -]{0,59}$")
@@ -209,6 +211,7 @@ def booking_expire(*, locator: str) -> bool:
         if booking.status != BookingStatus.HELD or booking.hold_expires_at > clock.now():
             return False
         inventory_services.inventory_release(reference=locator)
+        inventory_services.seats_release(reference=locator)
         booking.status = BookingStatus.EXPIRED
         booking.save(update_fields=["status"])
         booking_event_record(booking=booking, kind="expired", actor_label="system")
@@ -222,3 +225,58 @@ def bookings_expire_due(*, limit: int = 500) -> int:
         "locator", flat=True
     )[:limit]
     return sum(1 for locator in list(due) if booking_expire(locator=locator))
+
+
+@dataclass(frozen=True)
+class SeatChoice:
+    passenger_id: int
+    flight_id: int
+    designator: str
+
+
+def booking_seats_choose(*, locator: str, choices: list[SeatChoice], actor: User | None) -> Booking:
+    """Choose or change seats for passengers of a held or confirmed booking, all or none.
+
+    Infants sit on a lap and children may not sit in an exit row. A priced seat adds to
+    the amount due of a held booking; once paid, only free seats may be chosen (paying
+    for a seat after ticketing comes with ancillaries)."""
+    with transaction.atomic(durable=True):
+        booking = locks.booking_lock(locator=locator)
+        status = booking_selectors.booking_effective_status(booking=booking)
+        if status not in (BookingStatus.HELD, BookingStatus.CONFIRMED):
+            raise BookingNotChangeable(f"The booking is {status}.")
+        passengers = {p.pk: p for p in booking.passengers.all()}
+        segments = {s.flight_id: s for s in booking.segments.select_related("flight__aircraft", "fare_class")}
+        added = Decimal(0)
+        chosen = []
+        for index, choice in enumerate(choices):
+            field = f"seats[{index}]"
+            passenger, segment = passengers.get(choice.passenger_id), segments.get(choice.flight_id)
+            if passenger is None or segment is None:
+                raise SeatChoiceInvalid(errors={field: ["No such passenger or flight in this booking."]})
+            seat = inventory_selectors.seat_find(flight=segment.flight, designator=choice.designator)
+            if seat is None or not seat.sellable or seat.cabin != segment.fare_class.cabin:
+                raise SeatChoiceInvalid(errors={field: [f"Seat {choice.designator} cannot be chosen in this cabin."]})
+            if passenger.type == PassengerType.INFANT:
+                raise SeatNotAllowed("Infants travel on an adult's lap and have no seat of their own.")
+            if passenger.type == PassengerType.CHILD and EXIT_ROW in seat.characteristics:
+                raise SeatNotAllowed("Children may not sit in an exit row.")
+            price = inventory_selectors.seat_map_price(flight=segment.flight, seat=seat)
+            if price and status == BookingStatus.CONFIRMED:
+                raise SeatNotAllowed("This booking is paid: choose a seat without a charge.")
+            assignment, given_up = inventory_services.seat_assign(
+                flight=segment.flight,
+                designator=seat.designator,
+                reference=booking.locator,
+                passenger_ref=passenger.pk,
+                price=price,
+                currency=booking.currency,
+            )
+            added += assignment.price - given_up
+            chosen.append({"passenger_id": passenger.pk, "flight_id": segment.flight_id, "seat": seat.designator})
+        if added:
+            Booking.objects.filter(pk=booking.pk).update(total_amount=F("total_amount") + added)
+        booking_event_record(
+            booking=booking, kind="seats_chosen", actor=actor, detail={"seats": chosen, "added": str(added)}
+        )
+    return booking

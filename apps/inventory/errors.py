@@ -26,3 +26,14 @@ class PriceChanged(Conflict):
 class HoldReleased(Conflict):
     code = "hold_expired"
     title = "The hold on these seats has expired and they were released."
+
+
+class SeatUnavailable(Conflict):
+    code = "seat_unavailable"
+    title = "This seat is already taken; choose another."
+
+
+class SeatNotAllowed(DomainError):
+    code = "seat_not_allowed"
+    status = 422
+    title = "This passenger may not sit in this seat."

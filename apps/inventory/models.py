@@ -74,3 +74,31 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.quantity}x {self.fare_class_id} ({self.status})"
+
+
+class SeatAssignment(models.Model):
+    """A passenger in a seat on a flight. A seat is taken iff an active assignment exists;
+    the partial unique constraint makes a double assignment impossible, whatever the code."""
+
+    flight = models.ForeignKey(Flight, on_delete=models.CASCADE, related_name="seat_assignments")
+    designator = models.CharField(max_length=4)
+    reference = models.CharField(max_length=16, db_index=True, help_text="The booking's locator")
+    passenger_ref = models.PositiveBigIntegerField(help_text="The booking passenger's id")
+    price = models.DecimalField(max_digits=CURRENCY_MAX_DIGITS, decimal_places=CURRENCY_DECIMAL_PLACES, default=0)
+    currency = models.CharField(max_length=3, default="EUR")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["flight", "designator"], condition=Q(active=True), name="seat_assigned_once"
+            ),
+            models.UniqueConstraint(
+                fields=["flight", "passenger_ref"], condition=Q(active=True), name="one_seat_per_passenger_per_flight"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.designator} on {self.flight_id} for {self.reference}"

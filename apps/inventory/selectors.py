@@ -10,9 +10,12 @@ from django.db.models.functions import Coalesce
 
 from apps.core import clock
 from apps.flights import selectors as flight_selectors
+from apps.flights.aircraft import SeatSpec
+from apps.flights.aircraft import seats as layout_seats
 from apps.flights.models import Airport, Flight
-from apps.inventory.models import FareClass, Hold, HoldStatus
+from apps.inventory.models import FareClass, Hold, HoldStatus, SeatAssignment
 from apps.inventory.offers import Offer, PassengerMix, fare_total, offer_build
+from apps.inventory.seats import seat_price
 
 # Tell a customer how many seats are left only when it is worth knowing.
 LOW_AVAILABILITY = 9
@@ -201,3 +204,48 @@ def fare_classes_for_offer(*, ids: list[int]) -> dict[int, FareClass]:
         "flight__airline", "flight__origin", "flight__destination", "flight__aircraft"
     )
     return {row.pk: row for row in rows}
+
+
+@dataclass(frozen=True)
+class SeatOnMap:
+    spec: SeatSpec
+    available: bool
+    price: Decimal
+
+
+def seat_map(*, flight: Flight) -> dict[str, list[list[SeatOnMap]]]:
+    """The flight's seats by cabin and row, with availability (not blocked, no active
+    assignment) and price. Cabins in the aircraft's order, front to back."""
+    taken = set(SeatAssignment.objects.filter(flight=flight, active=True).values_list("designator", flat=True))
+    specs = layout_seats(flight.aircraft.layout)
+    first_rows: dict[str, int] = {}
+    for spec in specs:
+        first_rows[spec.cabin] = min(first_rows.get(spec.cabin, spec.row), spec.row)
+    cabins: dict[str, dict[int, list[SeatOnMap]]] = {}
+    for spec in specs:
+        cabins.setdefault(spec.cabin, {}).setdefault(spec.row, []).append(
+            SeatOnMap(
+                spec=spec,
+                available=spec.sellable and spec.designator not in taken,
+                price=seat_price(spec, first_row_of_cabin=first_rows[spec.cabin]),
+            )
+        )
+    return {cabin: list(rows.values()) for cabin, rows in cabins.items()}
+
+
+def seat_find(*, flight: Flight, designator: str) -> SeatSpec | None:
+    """The layout's seat with this designator, or None."""
+    return next((s for s in layout_seats(flight.aircraft.layout) if s.designator == designator), None)
+
+
+def seats_of_booking(*, reference: str) -> dict[int, list[SeatAssignment]]:
+    """Active seat assignments of a booking, by passenger id."""
+    seats: dict[int, list[SeatAssignment]] = {}
+    for assignment in SeatAssignment.objects.filter(reference=reference, active=True).order_by("flight_id"):
+        seats.setdefault(assignment.passenger_ref, []).append(assignment)
+    return seats
+
+
+def seat_map_price(*, flight: Flight, seat: SeatSpec) -> Decimal:
+    first_row = min(s.row for s in layout_seats(flight.aircraft.layout) if s.cabin == seat.cabin)
+    return seat_price(seat, first_row_of_cabin=first_row)

@@ -8,15 +8,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum
 
 from apps.core import clock
 from apps.flights.models import Flight
 from apps.inventory import locks
-from apps.inventory.errors import HoldReleased, SoldOut
+from apps.inventory.errors import HoldReleased, SeatUnavailable, SoldOut
 from apps.inventory.fares import opening_fares
-from apps.inventory.models import FareClass, Hold, HoldStatus
+from apps.inventory.models import FareClass, Hold, HoldStatus, SeatAssignment
 
 
 @dataclass(frozen=True)
@@ -130,3 +130,36 @@ def fare_classes_open(*, flights: list[Flight]) -> int:
     ]
     FareClass.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
     return len(rows)
+
+
+def seat_assign(
+    *, flight: Flight, designator: str, reference: str, passenger_ref: int, price: Decimal, currency: str
+) -> tuple[SeatAssignment, Decimal]:
+    """Put a passenger in a seat, giving up the seat they had on that flight. Returns the
+    new assignment and the price of the seat given up. Raises SeatUnavailable if someone
+    holds the seat: the partial unique index decides, so two racing clients cannot both win."""
+    with transaction.atomic():
+        previous = SeatAssignment.objects.filter(flight=flight, passenger_ref=passenger_ref, active=True).first()
+        if previous is not None and previous.designator == designator:
+            return previous, previous.price
+        given_up = previous.price if previous is not None else Decimal("0")
+        if previous is not None:
+            SeatAssignment.objects.filter(pk=previous.pk).update(active=False, released_at=clock.now())
+        try:
+            with transaction.atomic():
+                assignment = SeatAssignment.objects.create(
+                    flight=flight,
+                    designator=designator,
+                    reference=reference,
+                    passenger_ref=passenger_ref,
+                    price=price,
+                    currency=currency,
+                )
+        except IntegrityError as exc:
+            raise SeatUnavailable(f"Seat {designator} is taken.") from exc
+        return assignment, given_up
+
+
+def seats_release(*, reference: str) -> int:
+    """Free every seat of a booking (expiry or cancellation)."""
+    return SeatAssignment.objects.filter(reference=reference, active=True).update(active=False, released_at=clock.now())

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from apps.bookings import selectors
 from apps.bookings.models import Booking, PassengerType
+from apps.inventory import selectors as inventory_selectors
 from apps.inventory.api.serializers import SliceSerializer
 
 
@@ -28,18 +29,34 @@ class BookingCreateInputSerializer(serializers.Serializer):
     contact = ContactSerializer()
 
 
+class PassengerSeatSerializer(serializers.Serializer):
+    flight_id = serializers.IntegerField()
+    designator = serializers.CharField()
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
 class PassengerSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     type = serializers.CharField()
     given_name = serializers.CharField()
     family_name = serializers.CharField()
     ticket_number = serializers.CharField(allow_null=True)
-    seats = serializers.ListField(child=serializers.CharField(), default=list)
+    seats = serializers.SerializerMethodField()
 
-    def to_representation(self, passenger) -> dict:
-        data = super().to_representation(passenger)
-        data["seats"] = []  # seat selection arrives with the seat maps
-        return data
+    @extend_schema_field(PassengerSeatSerializer(many=True))
+    def get_seats(self, passenger) -> list:
+        seats = self.context.get("seats", {}).get(passenger.pk, [])
+        return PassengerSeatSerializer(seats, many=True).data
+
+
+class SeatChoiceSerializer(serializers.Serializer):
+    passenger_id = serializers.IntegerField()
+    flight_id = serializers.IntegerField()
+    designator = serializers.RegexField(r"^[1-9][0-9]{0,2}[A-Z]$", help_text="e.g. 12A")
+
+
+class SeatsInputSerializer(serializers.Serializer):
+    seats = SeatChoiceSerializer(many=True, min_length=1, max_length=9 * 4)
 
 
 class PaymentSummarySerializer(serializers.Serializer):
@@ -64,7 +81,7 @@ class BookingSerializer(serializers.Serializer):
     total_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
     currency = serializers.CharField()
     contact = serializers.SerializerMethodField()
-    passengers = PassengerSerializer(many=True)
+    passengers = serializers.SerializerMethodField()
     slices = serializers.SerializerMethodField()
     payments = serializers.SerializerMethodField()
     refunds = serializers.SerializerMethodField()
@@ -72,6 +89,11 @@ class BookingSerializer(serializers.Serializer):
 
     def get_status(self, booking: Booking) -> str:
         return selectors.booking_effective_status(booking=booking)
+
+    @extend_schema_field(PassengerSerializer(many=True))
+    def get_passengers(self, booking: Booking) -> list:
+        seats = inventory_selectors.seats_of_booking(reference=booking.locator)
+        return PassengerSerializer(booking.passengers.all(), many=True, context={"seats": seats}).data
 
     @extend_schema_field(ContactSerializer)
     def get_contact(self, booking: Booking) -> dict:

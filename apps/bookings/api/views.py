@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.bookings import selectors, services
-from apps.bookings.api.serializers import BookingCreateInputSerializer, BookingSerializer
+from apps.bookings.api.serializers import BookingCreateInputSerializer, BookingSerializer, SeatsInputSerializer
 from apps.bookings.models import Booking
 from apps.core.api.schema import IDEMPOTENCY_KEY
 from apps.core.idempotency import idempotent
@@ -45,3 +45,19 @@ class BookingDetailApi(APIView):
     def get(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
         return Response(BookingSerializer(booking).data)
+
+
+class BookingSeatsApi(APIView):
+    """Choose or change seats: all choices apply, or none."""
+
+    @extend_schema(request=SeatsInputSerializer, responses={200: BookingSerializer})
+    def put(self, request: Request, locator: str) -> Response:
+        booking = selectors.booking_get(locator=locator, user=request.user)
+        payload = SeatsInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.booking_seats_choose(
+            locator=booking.locator,
+            choices=[services.SeatChoice(**choice) for choice in payload.validated_data["seats"]],
+            actor=request.user,
+        )
+        return Response(BookingSerializer(selectors.booking_get(locator=locator, user=request.user)).data)

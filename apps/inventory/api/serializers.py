@@ -190,3 +190,39 @@ class FlightSearchInputSerializer(serializers.Serializer):
             departure_to=data.get("departure_to"),
             sort=data["sort"],
         )
+
+
+class SeatSerializer(serializers.Serializer):
+    designator = serializers.CharField(source="spec.designator")
+    available = serializers.BooleanField()
+    characteristics = serializers.ListField(child=serializers.CharField(), source="spec.characteristics")
+    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class SeatRowSerializer(serializers.Serializer):
+    number = serializers.IntegerField()
+    seats = SeatSerializer(many=True)
+
+
+class SeatMapCabinSerializer(serializers.Serializer):
+    cabin = serializers.CharField()
+    rows = SeatRowSerializer(many=True)
+
+
+class SeatMapSerializer(serializers.Serializer):
+    flight_id = serializers.IntegerField()
+    currency = serializers.CharField()
+    cabins = SeatMapCabinSerializer(many=True)
+
+    @staticmethod
+    def from_map(*, flight_id: int, cabins: dict) -> dict:
+        return SeatMapSerializer(
+            {
+                "flight_id": flight_id,
+                "currency": "EUR",
+                "cabins": [
+                    {"cabin": cabin, "rows": [{"number": row[0].spec.row, "seats": row} for row in rows]}
+                    for cabin, rows in cabins.items()
+                ],
+            }
+        ).data

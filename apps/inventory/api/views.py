@@ -4,14 +4,17 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.pagination import PageNumberPagination
+from apps.flights import selectors as flight_selectors
 from apps.inventory import selectors
-from apps.inventory.api.serializers import FlightSearchInputSerializer, OfferSerializer
+from apps.inventory.api.serializers import FlightSearchInputSerializer, OfferSerializer, SeatMapSerializer
 
 SEARCH_PARAMS = (
     "origin",
@@ -70,3 +73,16 @@ class FlightSearchApi(APIView):
         body = JSONRenderer().render(data)
         cache.set(key, body, settings.SEARCH_CACHE_SECONDS)
         return HttpResponse(body, content_type="application/json", headers={"X-Cache": "miss"})
+
+
+class SeatMapApi(APIView):
+    """Cabins, rows and seats of a flight with availability, characteristics and price."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: SeatMapSerializer, 404: OpenApiResponse(description="problem+json")})
+    def get(self, request: Request, flight_id: int) -> Response:
+        flight = flight_selectors.flight_get(flight_id=flight_id)
+        if flight is None:
+            raise NotFound("No flight with this id.")
+        return Response(SeatMapSerializer.from_map(flight_id=flight.pk, cabins=selectors.seat_map(flight=flight)))
