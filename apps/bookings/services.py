@@ -89,6 +89,16 @@ def _check_passengers(passengers: list[PassengerInput], *, adults: int, children
         raise PassengersInvalid("Names must be written in Latin letters as in the passport.", errors=bad)
 
 
+def _raise_price_changed_if_a_dearer_fare_has_room(*, fare_classes: dict, seats: int) -> None:
+    """The offered bucket is full: if every flight still has room in its cabin at another
+    price, the customer should see that price rather than "sold out"."""
+    flights = [fc.flight for fc in fare_classes.values()]
+    cabin = next(iter(fare_classes.values())).cabin
+    open_fares = inventory_selectors.cheapest_open_fares(flights=flights, cabin=cabin, seats=seats)
+    if len(open_fares) == len(flights):
+        raise PriceChanged("The fare offered is sold out; other fares on these flights still have seats.")
+
+
 def booking_create(
     *, offer_id: str, passengers: list[PassengerInput], contact: ContactInput, user: User | None
 ) -> Booking:
@@ -126,14 +136,18 @@ def booking_create(
                     hold_expires_at=hold_expires_at,
                     created_at=now,
                 )
-                inventory_services.inventory_hold(
-                    requests=[
-                        inventory_services.HoldRequest(fare_class_id=pk, quantity=mix.seats)
-                        for pk in claim.fare_class_ids
-                    ],
-                    reference=locator,
-                    expires_at=hold_expires_at,
-                )
+                try:
+                    inventory_services.inventory_hold(
+                        requests=[
+                            inventory_services.HoldRequest(fare_class_id=pk, quantity=mix.seats)
+                            for pk in claim.fare_class_ids
+                        ],
+                        reference=locator,
+                        expires_at=hold_expires_at,
+                    )
+                except SoldOut:
+                    _raise_price_changed_if_a_dearer_fare_has_room(fare_classes=fare_classes, seats=mix.seats)
+                    raise
                 Passenger.objects.bulk_create(
                     Passenger(booking=booking, position=index, **vars(passenger))
                     for index, passenger in enumerate(passengers)

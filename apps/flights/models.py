@@ -109,6 +109,9 @@ class Flight(models.Model):
     aircraft = models.ForeignKey(AircraftType, on_delete=models.PROTECT, related_name="flights")
     status = models.CharField(max_length=16, choices=FlightStatus.choices, default=FlightStatus.SCHEDULED)
     schedule = models.ForeignKey(Schedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="flights")
+    # Seats the airline may sell above the economy seat count, expecting no-shows. Never
+    # more seats are assigned than exist: the extra passengers wait for a seat at check-in.
+    overbooking_allowance = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["departure_at"]

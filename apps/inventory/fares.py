@@ -1,5 +1,7 @@
-"""The fares a new flight opens with: one fare class per cabin of its aircraft, priced by
-great-circle distance. (Several classes per cabin, Basic to Flex, come with inventory.)"""
+"""The fares a new flight opens with: fare classes per cabin of its aircraft, each a
+bucket of seats at one price under one set of rules, priced by great-circle distance.
+The buckets of a cabin add up to its seats (plus the flight's overbooking allowance in
+economy), and the cheapest bucket with room sells first."""
 
 from __future__ import annotations
 
@@ -13,31 +15,39 @@ from apps.inventory.models import Cabin
 
 
 @dataclass(frozen=True)
-class CabinFare:
+class FareProduct:
     code: str
     brand: str
     multiplier: Decimal
+    share: Decimal  # of the cabin's seats; the last product of a cabin takes what is left
     refundable: bool
+    change_fee: Decimal
     checked_bags: int
 
 
-CABIN_FARES = {
-    Cabin.ECONOMY: CabinFare("Y", "Standard", Decimal("1"), False, 1),
-    Cabin.PREMIUM_ECONOMY: CabinFare("W", "Premium", Decimal("1.8"), False, 2),
-    Cabin.BUSINESS: CabinFare("J", "Business", Decimal("3.5"), True, 2),
-    Cabin.FIRST: CabinFare("F", "First", Decimal("6"), True, 3),
+PRODUCTS: dict[str, list[FareProduct]] = {
+    Cabin.ECONOMY: [
+        FareProduct("V", "Basic", Decimal("0.75"), Decimal("0.3"), False, Decimal("75.00"), 0),
+        FareProduct("M", "Standard", Decimal("1"), Decimal("0.5"), False, Decimal("50.00"), 1),
+        FareProduct("Y", "Flex", Decimal("1.6"), Decimal("1"), True, Decimal("0.00"), 2),
+    ],
+    Cabin.PREMIUM_ECONOMY: [
+        FareProduct("W", "Premium", Decimal("1.8"), Decimal("0.6"), False, Decimal("50.00"), 2),
+        FareProduct("P", "Premium Flex", Decimal("2.4"), Decimal("1"), True, Decimal("0.00"), 2),
+    ],
+    Cabin.BUSINESS: [
+        FareProduct("I", "Business Saver", Decimal("3.2"), Decimal("0.5"), False, Decimal("100.00"), 2),
+        FareProduct("J", "Business Flex", Decimal("4.2"), Decimal("1"), True, Decimal("0.00"), 3),
+    ],
+    Cabin.FIRST: [FareProduct("F", "First", Decimal("6"), Decimal("1"), True, Decimal("0.00"), 3)],
 }
 CURRENCY = "EUR"
 
 
 def economy_price(distance_km: float) -> Decimal:
-    """A believable one-way economy fare: a base plus a falling rate per kilometre."""
+    """A believable one-way standard economy fare: a base plus a falling rate per km."""
     price = 39 + 0.11 * min(distance_km, 1500) + 0.06 * max(distance_km - 1500, 0)
     return Decimal(round(price)).quantize(Decimal("1.00"))
-
-
-def cabin_price(*, distance_km: float, cabin: str) -> Decimal:
-    return (economy_price(distance_km) * CABIN_FARES[cabin].multiplier).quantize(Decimal("1.00"))
 
 
 def flight_distance_km(flight: Flight) -> float:
@@ -45,24 +55,38 @@ def flight_distance_km(flight: Flight) -> float:
     return great_circle_km(o.latitude, o.longitude, d.latitude, d.longitude)
 
 
+def _buckets(seats: int, products: list[FareProduct]) -> list[int]:
+    sizes, left = [], seats
+    for product in products[:-1]:
+        size = min(left, int(seats * product.share))
+        sizes.append(size)
+        left -= size
+    return [*sizes, left]
+
+
 def opening_fares(flight: Flight) -> list[dict]:
-    """Field values of the fare classes `flight` opens with, one per cabin of its aircraft."""
-    distance = flight_distance_km(flight)
+    """Field values of the fare classes `flight` opens with."""
+    base = economy_price(flight_distance_km(flight))
     fares = []
     for cabin, seats in cabin_capacity(flight.aircraft.layout).items():
-        if seats <= 0 or cabin not in CABIN_FARES:
+        products = PRODUCTS.get(cabin)
+        if seats <= 0 or not products:
             continue
-        fare = CABIN_FARES[cabin]
-        fares.append(
-            {
-                "cabin": cabin,
-                "code": fare.code,
-                "brand": fare.brand,
-                "price": cabin_price(distance_km=distance, cabin=cabin),
-                "currency": CURRENCY,
-                "capacity": seats,
-                "refundable": fare.refundable,
-                "checked_bags": fare.checked_bags,
-            }
-        )
+        sizes = _buckets(seats, products)
+        if cabin == Cabin.ECONOMY:
+            sizes[-1] += flight.overbooking_allowance
+        for product, size in zip(products, sizes, strict=True):
+            fares.append(
+                {
+                    "cabin": cabin,
+                    "code": product.code,
+                    "brand": product.brand,
+                    "price": (base * product.multiplier).quantize(Decimal("1.00")),
+                    "currency": CURRENCY,
+                    "capacity": size,
+                    "refundable": product.refundable,
+                    "change_fee": product.change_fee,
+                    "checked_bags": product.checked_bags,
+                }
+            )
     return fares

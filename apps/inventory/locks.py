@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from django.db import OperationalError, connection
 
 from apps.core.errors import TryAgain
+from apps.flights.models import Flight
 from apps.inventory.models import FareClass
 
 LOCK_TIMEOUT = "3s"
@@ -35,3 +36,9 @@ def fare_classes_lock(*, ids: Iterable[int]) -> dict[int, FareClass]:
     with lock_timeout():
         rows = list(FareClass.objects.select_for_update().filter(pk__in=sorted(set(ids))).order_by("pk"))
     return {row.pk: row for row in rows}
+
+
+def flight_lock(*, flight_id: int) -> Flight:
+    """Lock a flight row (it comes before its fare classes in the lock order)."""
+    with lock_timeout():
+        return Flight.objects.select_for_update().get(pk=flight_id)

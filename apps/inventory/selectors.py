@@ -92,7 +92,7 @@ class Candidate:
         return sum((s.duration for s in self.slices), timedelta(0))
 
 
-def _cheapest_open_fares(*, flights: list[Flight], cabin: str, seats: int) -> dict[int, FareClass]:
+def cheapest_open_fares(*, flights: list[Flight], cabin: str, seats: int) -> dict[int, FareClass]:
     """The cheapest fare class of `cabin` with room for `seats` on each flight (one query)."""
     by_id = {flight.pk: flight for flight in flights}
     cheapest: dict[int, FareClass] = {}
@@ -118,7 +118,7 @@ def _priced_slices(
     itineraries = flight_selectors.itineraries_find(
         origin=origin, destination=destination, departure_date=day, max_stops=criteria.max_stops
     )
-    fares = _cheapest_open_fares(
+    fares = cheapest_open_fares(
         flights=[f for itinerary in itineraries for f in itinerary], cabin=criteria.cabin, seats=criteria.mix.seats
     )
     slices = []

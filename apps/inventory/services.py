@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet, Sum
 
 from apps.core import clock
+from apps.core.errors import ValidationFailed
 from apps.flights.models import Flight
 from apps.inventory import locks
 from apps.inventory.errors import HoldReleased, SeatUnavailable, SoldOut
@@ -163,3 +164,24 @@ def seat_assign(
 def seats_release(*, reference: str) -> int:
     """Free every seat of a booking (expiry or cancellation)."""
     return SeatAssignment.objects.filter(reference=reference, active=True).update(active=False, released_at=clock.now())
+
+
+def overbooking_set(*, flight: Flight, allowance: int) -> FareClass:
+    """Let the flight sell `allowance` economy seats beyond its seat count (0 to stop).
+
+    The extra seats go to the most expensive economy bucket, the one that sells last.
+    Refused when more than the new limit is already sold."""
+    with transaction.atomic():
+        # Flight row first, fare classes after: the global lock order.
+        previous = locks.flight_lock(flight_id=flight.pk).overbooking_allowance
+        top = FareClass.objects.filter(flight=flight, cabin="economy").order_by("-price", "-pk").first()
+        if top is None:
+            raise ValidationFailed("This flight sells no economy seats.")
+        top = locks.fare_classes_lock(ids=[top.pk])[top.pk]
+        capacity = top.capacity + allowance - previous
+        if capacity < top.sold:
+            raise ValidationFailed(f"{top.sold} seats of fare class {top.code} are already sold.")
+        FareClass.objects.filter(pk=top.pk).update(capacity=capacity)
+        Flight.objects.filter(pk=flight.pk).update(overbooking_allowance=allowance)
+        top.capacity = capacity
+        return top
