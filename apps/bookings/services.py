@@ -294,3 +294,73 @@ def booking_seats_choose(*, locator: str, choices: list[SeatChoice], actor: User
             booking=booking, kind="seats_chosen", actor=actor, detail={"seats": chosen, "added": str(added)}
         )
     return booking
+
+
+FREE_CANCELLATION_WINDOW = timedelta(hours=24)
+FREE_CANCELLATION_MIN_LEAD = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class CancellationQuote:
+    refund_amount: Decimal
+    currency: str
+    reason: str
+    paid_amount: Decimal
+
+
+def booking_cancellation_quote(*, booking: Booking) -> CancellationQuote:
+    """What cancelling now gives back, by the fare rules: everything within 24 hours of
+    booking when departure is at least 7 days away; else the fare of refundable fare
+    classes (less their change fee) and nothing of the others; seats are refunded with
+    the fare they came with. An unpaid booking is simply released."""
+    status = booking_selectors.booking_effective_status(booking=booking)
+    if status not in (BookingStatus.HELD, BookingStatus.CONFIRMED):
+        raise BookingNotChangeable(f"The booking is {status}.")
+    zero = Decimal("0.00")
+    if status == BookingStatus.HELD:
+        return CancellationQuote(zero, booking.currency, "Not paid yet: nothing to refund.", zero)
+    paid = booking.total_amount
+    now = clock.now()
+    segments = list(booking.segments.select_related("flight", "fare_class"))
+    first_departure = min(s.flight.departure_at for s in segments)
+    if now - booking.created_at <= FREE_CANCELLATION_WINDOW and first_departure - now >= FREE_CANCELLATION_MIN_LEAD:
+        return CancellationQuote(paid, booking.currency, "Free cancellation within 24 hours of booking.", paid)
+    seats = paid - sum((s.amount for s in segments), Decimal(0))
+    refund = Decimal(0)
+    for segment in segments:
+        if segment.fare_class.refundable:
+            refund += max(segment.amount - segment.fare_class.change_fee, Decimal(0))
+    if refund and all(s.fare_class.refundable for s in segments):
+        refund += seats
+        reason = "Refundable fare."
+    elif refund:
+        reason = "Only the refundable parts of the trip are refunded."
+    else:
+        reason = "This fare is not refundable."
+    return CancellationQuote(refund.quantize(Decimal("0.01")), booking.currency, reason, paid)
+
+
+def booking_cancel(*, locator: str, actor: User | None, actor_label: str = "") -> tuple[Booking, CancellationQuote]:
+    """Cancel a held or confirmed booking: seats and inventory go back on sale, and a
+    `booking.cancelled` event carries the refund due, which the payments app carries out."""
+    with transaction.atomic(durable=True):
+        booking = locks.booking_lock(locator=locator)
+        quote = booking_cancellation_quote(booking=booking)
+        was = booking.status
+        inventory_services.inventory_release(reference=locator, sold_too=True)
+        inventory_services.seats_release(reference=locator)
+        booking.status = BookingStatus.CANCELLED
+        booking.hold_expires_at = None
+        booking.save(update_fields=["status", "hold_expires_at"])
+        detail = {"refund_amount": str(quote.refund_amount), "currency": quote.currency, "reason": quote.reason}
+        booking_event_record(booking=booking, kind="cancelled", actor=actor, actor_label=actor_label, detail=detail)
+        outbox.publish(
+            topic="booking.cancelled",
+            payload={
+                "locator": locator,
+                "was": was,
+                "refund_amount": str(quote.refund_amount),
+                "currency": quote.currency,
+            },
+        )
+    return booking, quote

@@ -26,10 +26,12 @@ class HoldRequest:
     quantity: int
 
 
-def _give_back(holds: QuerySet[Hold]) -> int:
-    """Release the given active holds and return their seats. Fare classes are locked."""
-    per_class = list(holds.filter(status=HoldStatus.ACTIVE).values("fare_class_id").annotate(seats=Sum("quantity")))
-    released = holds.filter(status=HoldStatus.ACTIVE).update(status=HoldStatus.RELEASED)
+def _give_back(holds: QuerySet[Hold], *, statuses: tuple[str, ...] = (HoldStatus.ACTIVE,)) -> int:
+    """Release the given holds (active ones by default) and return their seats. The fare
+    classes are locked by the caller."""
+    holds = holds.filter(status__in=statuses)
+    per_class = list(holds.values("fare_class_id").annotate(seats=Sum("quantity")))
+    released = holds.update(status=HoldStatus.RELEASED)
     for row in per_class:
         FareClass.objects.filter(pk=row["fare_class_id"]).update(sold=F("sold") - row["seats"])
     return released
@@ -75,12 +77,14 @@ def inventory_confirm(*, reference: str) -> int:
         return holds.filter(status=HoldStatus.ACTIVE).update(status=HoldStatus.CONFIRMED)
 
 
-def inventory_release(*, reference: str) -> int:
-    """Give back a booking's active holds (expiry, or cancelling before payment)."""
+def inventory_release(*, reference: str, sold_too: bool = False) -> int:
+    """Give back a booking's held seats (expiry, cancelling before payment), and with
+    `sold_too` its ticketed ones as well (cancelling a paid booking)."""
+    statuses = (HoldStatus.ACTIVE, HoldStatus.CONFIRMED) if sold_too else (HoldStatus.ACTIVE,)
     with transaction.atomic():
         holds = Hold.objects.filter(reference=reference)
         locks.fare_classes_lock(ids=holds.values_list("fare_class_id", flat=True))
-        return _give_back(holds)
+        return _give_back(holds, statuses=statuses)
 
 
 @dataclass(frozen=True)

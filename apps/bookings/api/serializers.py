@@ -117,3 +117,15 @@ class BookingSerializer(serializers.Serializer):
     @extend_schema_field(serializers.ListField(child=serializers.DictField()))
     def get_refunds(self, booking: Booking) -> list:
         return []  # refunds arrive with the payments issue
+
+
+class CancellationQuoteSerializer(serializers.Serializer):
+    refund_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    paid_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    reason = serializers.CharField()
+
+
+class CancellationSerializer(CancellationQuoteSerializer):
+    locator = serializers.CharField()
+    status = serializers.CharField()

@@ -6,7 +6,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.bookings import selectors, services
-from apps.bookings.api.serializers import BookingCreateInputSerializer, BookingSerializer, SeatsInputSerializer
+from apps.bookings.api.serializers import (
+    BookingCreateInputSerializer,
+    BookingSerializer,
+    CancellationQuoteSerializer,
+    CancellationSerializer,
+    SeatsInputSerializer,
+)
 from apps.bookings.models import Booking
 from apps.core.api.schema import IDEMPOTENCY_KEY
 from apps.core.idempotency import idempotent
@@ -61,3 +67,20 @@ class BookingSeatsApi(APIView):
             actor=request.user,
         )
         return Response(BookingSerializer(selectors.booking_get(locator=locator, user=request.user)).data)
+
+
+class BookingCancellationApi(APIView):
+    """`GET`: what cancelling now would refund. `POST`: cancel; the refund follows."""
+
+    @extend_schema(responses={200: CancellationQuoteSerializer})
+    def get(self, request: Request, locator: str) -> Response:
+        booking = selectors.booking_get(locator=locator, user=request.user)
+        return Response(CancellationQuoteSerializer(services.booking_cancellation_quote(booking=booking)).data)
+
+    @extend_schema(request=None, responses={200: CancellationSerializer}, parameters=[IDEMPOTENCY_KEY])
+    @idempotent
+    def post(self, request: Request, locator: str) -> Response:
+        booking = selectors.booking_get(locator=locator, user=request.user)
+        booking, quote = services.booking_cancel(locator=booking.locator, actor=request.user)
+        data = {**vars(quote), "locator": booking.locator, "status": booking.status}
+        return Response(CancellationSerializer(data).data)
