@@ -17,6 +17,23 @@ class PassengerForm(forms.Form):
     date_of_birth = forms.DateField(
         label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    document_type = forms.ChoiceField(
+        label="Travel document",
+        required=False,
+        choices=[("", "—"), ("passport", "Passport"), ("id_card", "Identity card")],
+    )
+    document_number = forms.CharField(label="Document number", max_length=20, required=False)
+    document_country = forms.CharField(
+        label="Issued by (country code)", max_length=2, required=False, widget=forms.TextInput(attrs={"size": 2})
+    )
+    nationality = forms.CharField(
+        label="Nationality (country code)", max_length=2, required=False, widget=forms.TextInput(attrs={"size": 2})
+    )
+    document_expires_on = forms.DateField(
+        label="Document valid until", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    DOCUMENT_FIELDS = ("document_type", "document_number", "document_country", "nationality", "document_expires_on")
 
 
 PassengerFormSet = forms.formset_factory(PassengerForm, extra=0, min_num=1, max_num=9, validate_max=True)

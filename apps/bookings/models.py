@@ -62,6 +62,14 @@ class Passenger(models.Model):
     given_name = models.CharField(max_length=60)
     family_name = models.CharField(max_length=60)
     date_of_birth = models.DateField(null=True, blank=True)
+    # Travel document, required when the trip crosses a border.
+    document_type = models.CharField(
+        max_length=12, blank=True, choices=[("passport", "Passport"), ("id_card", "Identity card")]
+    )
+    document_number = models.CharField(max_length=20, blank=True)
+    document_country = models.CharField(max_length=2, blank=True, help_text="Issuing country, ISO 3166-1 alpha-2")
+    nationality = models.CharField(max_length=2, blank=True)
+    document_expires_on = models.DateField(null=True, blank=True)
     ticket_number = models.CharField(max_length=13, null=True, blank=True, unique=True)
 
     class Meta:

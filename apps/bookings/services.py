@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -43,6 +43,11 @@ class PassengerInput:
     given_name: str
     family_name: str
     date_of_birth: date | None = None
+    document_type: str = ""
+    document_number: str = ""
+    document_country: str = ""
+    nationality: str = ""
+    document_expires_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -72,21 +77,63 @@ def _new_locator() -> str:
     return "".join(secrets.choice(LOCATOR_ALPHABET) for _ in range(LOCATOR_LENGTH))
 
 
-def _check_passengers(passengers: list[PassengerInput], *, adults: int, children: int, infants: int) -> None:
+ADULT_FROM_AGE, CHILD_FROM_AGE = 12, 2
+DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9]{5,20}$")
+
+
+def _age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def _check_passengers(
+    passengers: list[PassengerInput], *, mix, first_day: date, last_day: date, international: bool
+) -> None:
+    """Types match the offer; names in Latin letters; dates of birth fit the type on the
+    travel dates (adults 12+, children 2-11, infants under 2 for the whole trip); at most
+    one lap infant per adult; a valid travel document when the trip crosses a border."""
     counts = {kind: sum(1 for p in passengers if p.type == kind) for kind in PassengerType.values}
-    wanted = {PassengerType.ADULT: adults, PassengerType.CHILD: children, PassengerType.INFANT: infants}
+    wanted = {PassengerType.ADULT: mix.adults, PassengerType.CHILD: mix.children, PassengerType.INFANT: mix.infants}
     if counts != wanted:
         raise PassengersInvalid(
-            f"The offer is for {adults} adult(s), {children} child(ren) and {infants} infant(s).",
+            f"The offer is for {mix.adults} adult(s), {mix.children} child(ren) and {mix.infants} infant(s).",
             errors={"passengers": ["The passenger types do not match the offer."]},
         )
-    bad = {}
-    for index, passenger in enumerate(passengers):
-        for field in ("given_name", "family_name"):
-            if not NAME_PATTERN.match(getattr(passenger, field)):
-                bad[f"passengers[{index}].{field}"] = ["Use Latin letters, spaces, hyphens or apostrophes."]
+    if counts[PassengerType.INFANT] > counts[PassengerType.ADULT]:
+        raise PassengersInvalid(errors={"passengers": ["Each lap infant needs an adult of their own."]})
+    bad: dict[str, list[str]] = {}
+    for index, p in enumerate(passengers):
+        field = f"passengers[{index}]"
+        for name in ("given_name", "family_name"):
+            if not NAME_PATTERN.match(getattr(p, name)):
+                bad[f"{field}.{name}"] = ["Use Latin letters, spaces, hyphens or apostrophes, as in the passport."]
+        born = p.date_of_birth
+        if born is None:
+            if p.type != PassengerType.ADULT or international:
+                bad[f"{field}.date_of_birth"] = ["Required for children, infants and trips abroad."]
+        elif born > first_day:
+            bad[f"{field}.date_of_birth"] = ["This date is after the flight."]
+        else:
+            age = _age_on(born, first_day)
+            fits = {
+                PassengerType.ADULT: age >= ADULT_FROM_AGE,
+                PassengerType.CHILD: CHILD_FROM_AGE <= age < ADULT_FROM_AGE,
+                PassengerType.INFANT: _age_on(born, last_day) < CHILD_FROM_AGE,
+            }[p.type]
+            if not fits:
+                article = "a" if p.type == PassengerType.CHILD else "an"
+                bad[f"{field}.date_of_birth"] = [f"A passenger born on {born} is not {article} {p.type} when flying."]
+        if international:
+            if p.document_type not in ("passport", "id_card"):
+                bad[f"{field}.document_type"] = ["A passport or identity card is needed for this trip."]
+            if not DOCUMENT_NUMBER.match(p.document_number.upper()):
+                bad[f"{field}.document_number"] = ["5 to 20 letters and digits."]
+            for name in ("document_country", "nationality"):
+                if not re.fullmatch(r"[A-Z]{2}", getattr(p, name).upper()):
+                    bad[f"{field}.{name}"] = ["A two-letter country code, e.g. GB."]
+            if p.document_expires_on is None or p.document_expires_on < last_day:
+                bad[f"{field}.document_expires_on"] = ["The document must be valid until the end of the trip."]
     if bad:
-        raise PassengersInvalid("Names must be written in Latin letters as in the passport.", errors=bad)
+        raise PassengersInvalid("Some passenger details need fixing.", errors=bad)
 
 
 def _raise_price_changed_if_a_dearer_fare_has_room(*, fare_classes: dict, seats: int) -> None:
@@ -107,13 +154,24 @@ def booking_create(
     Re-checks the signed offer against today's fares (`price_changed`, `sold_out`)."""
     claim = offer_verify(offer_id=offer_id)
     mix = claim.mix
-    _check_passengers(passengers, adults=mix.adults, children=mix.children, infants=mix.infants)
-
     fare_classes = inventory_selectors.fare_classes_for_offer(ids=claim.fare_class_ids)
     if len(fare_classes) != len(set(claim.fare_class_ids)) or not all(
         flight_selectors.flight_is_bookable(flight=fc.flight) for fc in fare_classes.values()
     ):
         raise SoldOut("A flight of this offer is no longer sold.")
+    flights = [fc.flight for fc in fare_classes.values()]
+    _check_passengers(
+        passengers,
+        mix=mix,
+        first_day=min(f.departure_date for f in flights),
+        last_day=max(f.departure_date for f in flights),
+        international=len({a.country for f in flights for a in (f.origin, f.destination)}) > 1,
+    )
+    passengers = [
+        replace(p, document_number=p.document_number.upper(), document_country=p.document_country.upper(),
+                nationality=p.nationality.upper())
+        for p in passengers
+    ]  # fmt: skip
     amounts = {pk: fare_total(price=fc.price, currency=claim.currency, mix=mix) for pk, fc in fare_classes.items()}
     total = sum((amounts[pk] for pk in claim.fare_class_ids), Decimal(0))
     if total != claim.total_amount:

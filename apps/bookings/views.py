@@ -16,6 +16,14 @@ from apps.inventory.offers import offer_verify
 GUEST_BOOKINGS_KEY = "guest_bookings"
 
 
+def _readable(field: str) -> str:
+    """`passengers[1].date_of_birth` → `Passenger 2, date of birth`."""
+    if field.startswith("passengers[") and "]." in field:
+        index, name = field[len("passengers[") :].split("].", 1)
+        return f"Passenger {int(index) + 1}, {name.replace('_', ' ')}"
+    return field.replace("_", " ").capitalize()
+
+
 def guest_locators(request: HttpRequest) -> list[str]:
     return request.session.get(GUEST_BOOKINGS_KEY, [])
 
@@ -57,6 +65,8 @@ def booking_new(request: HttpRequest) -> HttpResponse:
                 )
             except DomainError as error:
                 messages.error(request, error.detail)
+                for field, problems in (error.errors or {}).items():
+                    messages.error(request, f"{_readable(field)}: {' '.join(problems)}")
             else:
                 if booking.user_id is None:
                     _remember_guest_booking(request, booking.locator)
@@ -64,7 +74,9 @@ def booking_new(request: HttpRequest) -> HttpResponse:
     else:
         formset = PassengerFormSet(initial=[{"type": kind} for kind in kinds], prefix="pax")
         contact_form = ContactForm(initial=initial_contact, prefix="contact")
+    flights = [fc.flight for fc in fare_classes.values()]
     context = {
+        "international": len({a.country for f in flights for a in (f.origin, f.destination)}) > 1,
         "offer_id": offer_id,
         "claim": claim,
         "slices": slices,

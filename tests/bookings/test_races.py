@@ -70,7 +70,7 @@ def test_fifty_clients_for_the_last_five_seats_sell_exactly_five():
 
 
 def test_a_two_leg_booking_racing_one_leg_bookings_is_never_half_held():
-    hub = AirportFactory(iata_code="CDG", country="FR", time_zone="Europe/Paris")
+    hub = AirportFactory(iata_code="MAN", country="GB", time_zone="Europe/London")
     first_leg = FareClassFactory(capacity=50, flight=FlightFactory(destination=hub))
     second_leg = FareClassFactory(capacity=3, flight=FlightFactory(origin=hub))
     attempts = [lambda i=i: _book([[second_leg]], _name(i)) for i in range(6)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -14,6 +15,9 @@ from apps.flights.services import aircraft_types_ensure
 from apps.inventory.models import SeatAssignment
 from apps.inventory.offers import PassengerMix, offer_build
 from tests.factories import FareClassFactory, FlightFactory, UserFactory
+
+TODAY = date.today()
+BORN = {"adult": date(1980, 5, 1), "child": TODAY - timedelta(days=6 * 365), "infant": TODAY - timedelta(days=300)}
 
 
 @pytest.fixture
@@ -28,7 +32,9 @@ def _book(fare_class, user, *kinds: str):
     return services.booking_create(
         offer_id=offer.id,
         passengers=[
-            services.PassengerInput(type=kind, given_name="Alex", family_name=f"Traveller{chr(65 + i)}")
+            services.PassengerInput(
+                type=kind, given_name="Alex", family_name=f"Traveller{chr(65 + i)}", date_of_birth=BORN[kind]
+            )
             for i, kind in enumerate(kinds)
         ],
         contact=services.ContactInput(email="alex@example.com"),

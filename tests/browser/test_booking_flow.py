@@ -56,6 +56,13 @@ def search_and_hold_seats(page: Page, screenshot, *, travel_date) -> str:
         passenger = page.get_by_role("group", name=f"Passenger {number} (Adult)")
         passenger.get_by_label("Given names").fill(given)
         passenger.get_by_label("Family name").fill(family)
+        # London to New York crosses a border: date of birth and passport.
+        passenger.get_by_label("Date of birth").fill(f"198{number}-03-1{number}")
+        passenger.get_by_label("Travel document").select_option("passport")
+        passenger.get_by_label("Document number").fill(f"P{number}2345678")
+        passenger.get_by_label("Issued by (country code)").fill("GB")
+        passenger.get_by_label("Nationality (country code)").fill("GB")
+        passenger.get_by_label("Document valid until").fill("2034-06-30")
     page.get_by_role("group", name="Contact").get_by_label("Email for the confirmation").fill(CONTACT_EMAIL)
     screenshot("passengers-filled")
     page.get_by_role("button", name="Hold seats and continue to payment").click()

@@ -66,11 +66,12 @@ class FlightFactory(factory.django.DjangoModelFactory):
     airline = factory.SubFactory(AirlineFactory)
     number = factory.Sequence(lambda n: str(100 + n))
     origin = factory.SubFactory(AirportFactory, iata_code="LHR")
+    # Domestic by default (London to Edinburgh): no travel documents needed.
     destination = factory.SubFactory(
-        AirportFactory, iata_code="JFK", country="US", time_zone="America/New_York", city="New York"
+        AirportFactory, iata_code="EDI", country="GB", time_zone="Europe/London", city="Edinburgh"
     )
     departure_at = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=3)).replace(second=0, microsecond=0))
-    arrival_at = factory.LazyAttribute(lambda f: f.departure_at + timedelta(hours=8))
+    arrival_at = factory.LazyAttribute(lambda f: f.departure_at + timedelta(minutes=80))
     # A flight's date is its local departure date at the origin.
     departure_date = factory.LazyAttribute(lambda f: f.departure_at.astimezone(ZoneInfo(f.origin.time_zone)).date())
     aircraft = factory.SubFactory(AircraftTypeFactory)

@@ -207,7 +207,19 @@ def test_booking_from_a_cached_offer_still_rechecks_availability(client, airport
     with pytest.raises(SoldOut):  # ... but booking it is refused
         services.booking_create(
             offer_id=cached.json()["results"][0]["id"],
-            passengers=[services.PassengerInput(type="adult", given_name="Ada", family_name="Lovelace")],
+            passengers=[
+                services.PassengerInput(
+                    type="adult",
+                    given_name="Ada",
+                    family_name="Lovelace",
+                    date_of_birth=date(1990, 12, 10),
+                    document_type="passport",
+                    document_number="123456789",
+                    document_country="GB",
+                    nationality="GB",
+                    document_expires_on=DAY + timedelta(days=3650),
+                )
+            ],
             contact=services.ContactInput(email="ada@example.com"),
             user=None,
         )

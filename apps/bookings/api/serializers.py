@@ -11,11 +11,38 @@ from apps.inventory import selectors as inventory_selectors
 from apps.inventory.api.serializers import SliceSerializer
 
 
+class TravelDocumentSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(choices=[("passport", "Passport"), ("id_card", "Identity card")])
+    number = serializers.CharField(max_length=20)
+    issuing_country = serializers.CharField(min_length=2, max_length=2)
+    nationality = serializers.CharField(min_length=2, max_length=2)
+    expires_on = serializers.DateField()
+
+
 class PassengerInputSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=PassengerType.choices)
     given_name = serializers.CharField(max_length=60)
     family_name = serializers.CharField(max_length=60)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = serializers.DateField(
+        required=False, allow_null=True, help_text="Required for children, infants and trips abroad"
+    )
+    document = TravelDocumentSerializer(required=False, help_text="Required when the trip crosses a border")
+
+
+def passenger_input(data: dict) -> dict:
+    """The booking service's PassengerInput fields from one validated passenger."""
+    document = data.get("document") or {}
+    return {
+        "type": data["type"],
+        "given_name": data["given_name"],
+        "family_name": data["family_name"],
+        "date_of_birth": data.get("date_of_birth"),
+        "document_type": document.get("type", ""),
+        "document_number": document.get("number", ""),
+        "document_country": document.get("issuing_country", ""),
+        "nationality": document.get("nationality", ""),
+        "document_expires_on": document.get("expires_on"),
+    }
 
 
 class ContactSerializer(serializers.Serializer):

@@ -12,6 +12,7 @@ from apps.bookings.api.serializers import (
     CancellationQuoteSerializer,
     CancellationSerializer,
     SeatsInputSerializer,
+    passenger_input,
 )
 from apps.bookings.models import Booking
 from apps.core.api.schema import IDEMPOTENCY_KEY
@@ -38,7 +39,7 @@ class BookingListCreateApi(ListAPIView):
         data = payload.validated_data
         booking = services.booking_create(
             offer_id=data["offer_id"],
-            passengers=[services.PassengerInput(**p) for p in data["passengers"]],
+            passengers=[services.PassengerInput(**passenger_input(p)) for p in data["passengers"]],
             contact=services.ContactInput(**data["contact"]),
             user=request.user,
         )
