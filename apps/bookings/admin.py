@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from apps.bookings import services
 from apps.bookings.models import Booking, BookingEvent, Passenger, Segment
+from apps.core.errors import DomainError
 
 
 class PassengerInline(admin.TabularInline):
@@ -8,6 +10,8 @@ class PassengerInline(admin.TabularInline):
     extra = 0
     can_delete = False
     readonly_fields = ["position", "type", "given_name", "family_name", "date_of_birth", "ticket_number"]
+    # Travel documents stay out of the admin until they are encrypted and masked.
+    exclude = ["document_number", "document_type", "document_country", "nationality", "document_expires_on"]
 
 
 class SegmentInline(admin.TabularInline):
@@ -27,13 +31,35 @@ class BookingEventInline(admin.TabularInline):
 
 @admin.register(Booking)
 class BookingAdmin(admin.ModelAdmin):
-    """Read-only: bookings change through services (cancel and resend come with the bookings issue)."""
+    """Read-only: bookings change only through services, here through the actions."""
 
     list_display = ["locator", "status", "contact_email", "total_amount", "currency", "created_at"]
     list_filter = ["status", "cabin"]
     search_fields = ["locator", "contact_email", "passengers__family_name", "passengers__given_name"]
     readonly_fields = [f.name for f in Booking._meta.fields]
     inlines = [PassengerInline, SegmentInline, BookingEventInline]
+    actions = ["cancel_bookings", "resend_confirmation"]
+
+    @admin.action(description="Cancel the selected bookings (refund by the fare rules)")
+    def cancel_bookings(self, request, queryset) -> None:
+        self._each(request, queryset, lambda b: services.booking_cancel(locator=b.locator, actor=request.user))
+
+    @admin.action(description="Resend the confirmation email")
+    def resend_confirmation(self, request, queryset) -> None:
+        self._each(
+            request, queryset, lambda b: services.booking_confirmation_resend(locator=b.locator, actor=request.user)
+        )
+
+    def _each(self, request, queryset, action) -> None:
+        done = 0
+        for booking in queryset:
+            try:
+                action(booking)
+                done += 1
+            except DomainError as error:
+                self.message_user(request, f"{booking.locator}: {error.detail}", messages.WARNING)
+        if done:
+            self.message_user(request, f"Done for {done} booking(s).", messages.SUCCESS)
 
     def has_add_permission(self, request) -> bool:
         return False

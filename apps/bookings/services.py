@@ -422,3 +422,22 @@ def booking_cancel(*, locator: str, actor: User | None, actor_label: str = "") -
             },
         )
     return booking, quote
+
+
+def booking_expire_if_due(*, booking: Booking) -> Booking:
+    """The lazy half of expiry: a held booking read after its hold ran out is expired (and
+    its seats released) right away, without waiting for the periodic job."""
+    if booking.status == BookingStatus.HELD and booking.hold_expires_at and booking.hold_expires_at <= clock.now():
+        booking_expire(locator=booking.locator)
+        booking.refresh_from_db()
+    return booking
+
+
+def booking_confirmation_resend(*, locator: str, actor: User) -> None:
+    """Send the confirmation email again (an agent's request, e.g. the customer lost it)."""
+    with transaction.atomic(durable=True):
+        booking = locks.booking_lock(locator=locator)
+        if booking.status != BookingStatus.CONFIRMED:
+            raise BookingNotChangeable("Only a confirmed booking has a confirmation to send.")
+        booking_event_record(booking=booking, kind="confirmation_resent", actor=actor)
+        outbox.publish(topic="booking.confirmation_requested", payload={"locator": locator})

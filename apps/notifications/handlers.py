@@ -11,6 +11,7 @@ from apps.notifications import services
 
 
 @event_handler("booking.confirmed")
+@event_handler("booking.confirmation_requested")
 def send_booking_confirmation(event: OutboxEvent) -> None:
     booking = booking_selectors.booking_get_for_system(locator=event.payload["locator"])
     context = {

@@ -51,6 +51,8 @@ class BookingDetailApi(APIView):
     @extend_schema(responses=BookingSerializer)
     def get(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
+        if services.booking_expire_if_due(booking=booking).status != booking.status:
+            booking = selectors.booking_get(locator=locator, user=request.user)
         return Response(BookingSerializer(booking).data)
 
 
