@@ -1,7 +1,9 @@
 from django import forms
 
-from apps.bookings.models import PassengerType
+from apps.bookings.models import LOCATOR_LENGTH, PassengerType
 from apps.bookings.services import NAME_PATTERN
+
+SEAT_DESIGNATOR = r"^[1-9][0-9]{0,2}[A-Z]$"
 
 
 def _latin_name(value: str) -> str:
@@ -42,3 +44,42 @@ PassengerFormSet = forms.formset_factory(PassengerForm, extra=0, min_num=1, max_
 class ContactForm(forms.Form):
     email = forms.EmailField(label="Email for the confirmation")
     phone = forms.CharField(label="Phone (optional)", max_length=32, required=False)
+
+
+class ManageBookingForm(forms.Form):
+    locator = forms.CharField(
+        label="Booking reference",
+        min_length=LOCATOR_LENGTH,
+        max_length=LOCATOR_LENGTH,
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "autocomplete": "off", "spellcheck": "false"}),
+        help_text="Six letters and digits, in your confirmation email.",
+    )
+    family_name = forms.CharField(label="Family name of a passenger", max_length=60)
+
+    def clean_locator(self) -> str:
+        return self.cleaned_data["locator"].strip().upper()
+
+
+class SeatsForm(forms.Form):
+    """One seat per passenger with a seat of their own; a blank field keeps their seat."""
+
+    def __init__(self, *args, passenger_ids: list[int], **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for passenger_id in passenger_ids:
+            self.fields[self.field_name(passenger_id)] = forms.RegexField(
+                SEAT_DESIGNATOR, required=False, error_messages={"invalid": "Not a seat, e.g. 12A."}
+            )
+
+    @staticmethod
+    def field_name(passenger_id: int) -> str:
+        return f"seat_{passenger_id}"
+
+    def seat_of(self, passenger_id: int) -> str:
+        return self.cleaned_data.get(self.field_name(passenger_id), "")
+
+
+class CancelBookingForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="Yes, cancel this booking for every passenger",
+        error_messages={"required": "Tick the box to confirm the cancellation."},
+    )

@@ -75,3 +75,18 @@ def booking_get_for_system(*, locator: str) -> Booking:
     if booking is None:
         raise BookingNotFound()
     return booking
+
+
+def booking_find_by_locator_and_family_name(*, locator: str, family_name: str) -> Booking | None:
+    """The guest booking with this locator and a passenger of this family name (any case),
+    or None. Proof enough for a browser session to manage it, as the confirmation email
+    gives both. A booking made by a signed-in customer stays theirs: it is never returned."""
+    return (
+        Booking.objects.filter(
+            locator=locator.strip().upper(),
+            user__isnull=True,
+            passengers__family_name__iexact=family_name.strip(),
+        )
+        .distinct()
+        .first()
+    )
