@@ -172,3 +172,18 @@ def test_another_customers_booking_is_not_found(api_client):
     assert paying.status_code == 404
     assert paying.json()["code"] == "not_found"
     assert Booking.objects.get(locator=locator).status == BookingStatus.HELD
+
+
+@pytest.mark.django_db
+def test_an_offer_older_than_its_lifetime_answers_offer_expired(api_client, settings):
+    user = UserFactory()
+    api_client.force_authenticate(user)
+    offer = _search(api_client, FareClassFactory())["results"][0]
+    settings.OFFER_TTL_SECONDS = -1  # as if the customer came back after half an hour
+
+    response = api_client.post(
+        "/api/v1/bookings/", {"offer_id": offer["id"], "passengers": _passengers(1), "contact": {"email": user.email}}
+    )
+
+    assert (response.status_code, response.json()["code"]) == (410, "offer_expired")
+    assert Booking.objects.count() == 0
