@@ -11,9 +11,20 @@ from apps.core import clock
 from apps.flights.models import Airport, Flight, FlightStatus
 from apps.flights.text import search_key
 
+AIRPORT_CACHE_SECONDS = 300
+
 
 def airport_get(*, iata_code: str) -> Airport | None:
-    return Airport.objects.filter(iata_code=iata_code.upper()).first()
+    """The airport with this IATA code. Every search names two, so they are cached for a
+    few minutes (an edited airport shows its change within AIRPORT_CACHE_SECONDS)."""
+    code = iata_code.strip().upper()
+    key = f"airport:v1:{code}"
+    airport = cache.get(key)
+    if airport is None:
+        airport = Airport.objects.filter(iata_code=code).first()
+        if airport is not None:
+            cache.set(key, airport, AIRPORT_CACHE_SECONDS)
+    return airport
 
 
 AIRPORT_SEARCH_MAX_RESULTS = 20
@@ -74,47 +85,51 @@ def local_day_window(*, day: date, airport: Airport) -> tuple[datetime, datetime
     )
 
 
-def minimum_connection(first: Flight, second: Flight) -> timedelta:
-    """45 minutes when the whole journey stays in one country, else 60."""
-    countries = {first.origin.country, first.destination.country, second.destination.country}
-    return MIN_CONNECTION_DOMESTIC if len(countries) == 1 else MIN_CONNECTION_INTERNATIONAL
-
-
 def itineraries_find(
     *, origin: Airport, destination: Airport, departure_date: date, max_stops: int = 1
 ) -> list[list[Flight]]:
     """Every way to fly from `origin` to `destination` leaving on local `departure_date`:
     direct flights, and (with `max_stops` 1) one-stop connections at the same airport whose
-    second leg leaves between the minimum connection time and 6 hours after the first lands.
+    second leg leaves between the minimum connection time (45 minutes when the whole
+    journey stays in one country, else 60) and 6 hours after the first lands.
 
-    Two indexed queries whatever the size of the timetable: the day's departures from the
-    origin, then the second legs from those airports to the destination."""
+    The timetable is read as plain tuples by indexed queries (the route's flights; the
+    day's other departures from the origin; the second legs from those airports to the
+    destination), and only flights of real itineraries are loaded as objects, so the cost
+    follows the answer, not the size of the timetable or of the hub."""
     day_start, day_end = local_day_window(day=departure_date, airport=origin)
     earliest = max(day_start, clock.now() + BOOKING_CUTOFF)
-    bookable = Flight.objects.exclude(status=FlightStatus.CANCELLED).select_related(*_ITINERARY_RELATED)
-    departures = list(bookable.filter(origin=origin, departure_at__gte=earliest, departure_at__lt=day_end))
-    itineraries: list[list[Flight]] = [[f] for f in departures if f.destination_id == destination.pk]
+    bookable = Flight.objects.exclude(status=FlightStatus.CANCELLED)
+    leaving = bookable.filter(origin=origin, departure_at__gte=earliest, departure_at__lt=day_end)
     if max_stops < 1:
-        return itineraries
+        direct = leaving.filter(destination=destination)
+        return [[f] for f in direct.select_related(*_ITINERARY_RELATED).order_by("departure_at")]
 
-    first_legs = [f for f in departures if f.destination_id != destination.pk]
-    if not first_legs:
-        return itineraries
-    second_legs = bookable.filter(
-        origin_id__in={f.destination_id for f in first_legs},
-        destination=destination,
-        departure_at__gte=min(f.arrival_at for f in first_legs) + MIN_CONNECTION_DOMESTIC,
-        departure_at__lte=max(f.arrival_at for f in first_legs) + MAX_CONNECTION,
-    ).order_by("departure_at")
-    onward: dict[int, list[Flight]] = {}
-    for flight in second_legs:
-        onward.setdefault(flight.origin_id, []).append(flight)
-    for first in first_legs:
-        for second in onward.get(first.destination_id, ()):
-            wait = second.departure_at - first.arrival_at
-            if minimum_connection(first, second) <= wait <= MAX_CONNECTION:
-                itineraries.append([first, second])
-    return itineraries
+    first_legs = list(leaving.values_list("pk", "destination_id", "arrival_at"))
+    ids: list[tuple[int, ...]] = [(pk,) for pk, to, _ in first_legs if to == destination.pk]
+    connecting = [(pk, to, lands) for pk, to, lands in first_legs if to != destination.pk]
+    if connecting:
+        second_legs = bookable.filter(
+            origin_id__in={to for _, to, _ in connecting},
+            destination=destination,
+            departure_at__gte=min(lands for _, _, lands in connecting) + MIN_CONNECTION_DOMESTIC,
+            departure_at__lte=max(lands for _, _, lands in connecting) + MAX_CONNECTION,
+        ).values_list("pk", "origin_id", "departure_at")
+        onward: dict[int, list[tuple[int, datetime]]] = {}
+        for pk, via, leaves in second_legs:
+            onward.setdefault(via, []).append((pk, leaves))
+        countries = dict(
+            Airport.objects.filter(pk__in=set(onward) | {origin.pk, destination.pk}).values_list("pk", "country")
+        )
+        for first, via, lands in connecting:
+            if via not in onward:
+                continue
+            domestic = countries[origin.pk] == countries[via] == countries[destination.pk]
+            minimum = MIN_CONNECTION_DOMESTIC if domestic else MIN_CONNECTION_INTERNATIONAL
+            ids.extend((first, second) for second, leaves in onward[via] if minimum <= leaves - lands <= MAX_CONNECTION)
+    needed = {pk for itinerary in ids for pk in itinerary}
+    flights = Flight.objects.select_related(*_ITINERARY_RELATED).in_bulk(needed)
+    return sorted(([flights[pk] for pk in itinerary] for itinerary in ids), key=lambda legs: legs[0].departure_at)
 
 
 def flight_is_bookable(*, flight: Flight) -> bool:
