@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve worker test test-fast lint fmt migrations-check check-deploy chromium clean
+.PHONY: help venv run serve worker test test-fast lint fmt migrations-check check-deploy chromium clean bench bench-search bench-booking
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -56,3 +56,11 @@ chromium: ## Make sure Debian's Chromium is there for the browser tests (install
 
 clean: ## Remove the venv, the SQLite database and collected files
 	rm -rf $(VENV) var staticfiles test-artifacts
+
+bench: bench-search bench-booking ## Run every benchmark (DESIGN.md §7; results in docs/performance.md)
+
+bench-search: $(INSTALLED) ## Search benchmark: builds its own 1M-flight database, serves it with gunicorn, prints a table
+	$(BIN)/python -m tests.bench.search
+
+bench-booking: $(INSTALLED) ## Booking benchmark: holds on many flights, the hot-flight race, search-hold-pay end to end
+	$(BIN)/python -m tests.bench.booking

@@ -5,8 +5,10 @@ the bench database (settings read the environment when they are imported):
 
     python -m tests.bench.build prepare  --first-day 2025-01-01 --last-day 2025-12-31
     python -m tests.bench.build generate --first-day 2025-01-01 --last-day 2025-06-30
+    python -m tests.bench.build check    --first-day 2025-01-01 --last-day 2025-12-31
 
-`prepare` imports the airports, the reference airlines and aircraft types, and the
+`check` says whether the flights already there still match the project's code (fares
+per aircraft, flights per day). `prepare` imports the airports, the reference airlines and aircraft types, and the
 schedules of the network (idempotent); `generate` creates the dated flights of a range of
 days with their fares, one transaction per day (`flights_generate` with
 `fare_classes_open`), so several `generate` processes can share the year between them.
@@ -167,14 +169,44 @@ def generate(*, first_day: date, last_day: date) -> dict:
     }
 
 
+def check(*, first_day: date, last_day: date) -> dict:
+    """Whether the flights already there carry the fares the project's code opens today
+    (one flight per aircraft type, compared field by field): fares change with the app,
+    and a database built by older code would measure something else."""
+    from apps.flights.models import Flight
+    from apps.inventory.fares import opening_fares
+    from apps.inventory.models import FareClass
+
+    fields = ("cabin", "code", "brand", "price", "capacity", "refundable", "checked_bags")
+    differences = []
+    sample = (
+        Flight.objects.filter(departure_date__range=(first_day, last_day))
+        .order_by("aircraft_id", "pk")
+        .distinct("aircraft_id")
+        .select_related("aircraft", "origin", "destination")
+    )
+    for flight in sample:
+        expected = sorted(tuple(str(fare[f]) for f in fields) for fare in opening_fares(flight))
+        actual = sorted(
+            tuple(str(value) for value in row) for row in FareClass.objects.filter(flight=flight).values_list(*fields)
+        )
+        if expected != actual:
+            differences.append(f"{flight.aircraft.code}: {len(actual)} fare classes, the code opens {len(expected)}")
+    days = (last_day - first_day).days + 1
+    flights = Flight.objects.filter(departure_date__range=(first_day, last_day)).count()
+    if flights != days * flights_per_day():
+        differences.append(f"{flights} flights from {first_day} to {last_day}, expected {days * flights_per_day()}")
+    return {"fresh": not differences, "differences": differences}
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=["prepare", "generate"])
+    parser.add_argument("step", choices=["prepare", "generate", "check"])
     parser.add_argument("--first-day", type=date.fromisoformat, required=True)
     parser.add_argument("--last-day", type=date.fromisoformat, required=True)
     args = parser.parse_args(argv)
     _setup_django()
-    step = prepare if args.step == "prepare" else generate
+    step = {"prepare": prepare, "generate": generate, "check": check}[args.step]
     result = step(first_day=args.first_day, last_day=args.last_day)
     # The last line of stdout is the result, for the parent process.
     print(json.dumps(result), flush=True)

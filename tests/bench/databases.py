@@ -2,9 +2,10 @@
 bench network (tests.bench.build, in subprocesses) and reused while they are complete.
 
 A small table, `bench_build`, records each finished build or top-up (network version,
-days covered, seconds taken). A database whose record covers the days a run needs is
-reused as it is; one that only lacks days at the end is topped up; any other (no record,
-another network version, days long past) is dropped and built again.
+days covered, seconds taken). A database whose record covers the days a run needs, and
+whose flights still carry the fares the project's code opens today, is reused as it is;
+one that only lacks days at the end is topped up; any other (no record, another network
+version, days long past, fares from older code) is dropped and built again.
 """
 
 from __future__ import annotations
@@ -190,30 +191,52 @@ def _measure(db: Database) -> None:
         db.size_mb = round(conn.execute("SELECT pg_database_size(current_database())").fetchone()[0] / 2**20, 1)
 
 
+def _migrate(name: str) -> None:
+    _run(["manage.py", "migrate", "--noinput", "-v", "0"], database=name)
+
+
+def _why_rebuild(db: Database, record: tuple[date, date, float], *, stale_after_days: int) -> str | None:
+    """Why a database with a finished build cannot be reused or topped up, or None."""
+    if record[0] > db.first_day:
+        return f"its flights start on {record[0]}, after {db.first_day}"
+    if record[0] < db.first_day - timedelta(days=stale_after_days):
+        return f"its flights start on {record[0]}, too long before {db.first_day}"
+    last = min(record[1], db.last_day)
+    out = _run(
+        ["-m", "tests.bench.build", "check", "--first-day", str(db.first_day), "--last-day", str(last)],
+        database=db.name,
+    )
+    verdict = json.loads(out.strip().splitlines()[-1])
+    if not verdict["fresh"]:
+        return f"built by other code ({'; '.join(verdict['differences'])})"
+    return None
+
+
 def ensure(db: Database, *, stale_after_days: int) -> Database:
     """Make `db` hold the bench network for its days, building only what is missing.
 
     `stale_after_days`: how many days of flights already in the past a reused database may
     keep before it is built again from scratch (0: it must start exactly on `first_day`)."""
     started = time.monotonic()
-    exists = _exists(db.name)
-    try:
-        record = _record(db.name) if exists else None
-    except _Foreign:
-        print(f"  {db.name}: built from another version of the bench network: rebuilding", flush=True)
-        _drop(db.name)
-        exists, record = False, None
-    if record is not None and record[0] < db.first_day - timedelta(days=stale_after_days):
-        print(f"  {db.name}: its flights start on {record[0]}, too long before {db.first_day}: rebuilding", flush=True)
-        _drop(db.name)
-        exists, record = False, None
-    if not exists:
+    record = None
+    if _exists(db.name):
+        try:
+            record = _record(db.name)
+            _migrate(db.name)
+            reason = None if record is None else _why_rebuild(db, record, stale_after_days=stale_after_days)
+        except _Foreign:
+            reason = "built from another version of the bench network"
+        if reason is not None:
+            print(f"  {db.name}: {reason}: rebuilding", flush=True)
+            _drop(db.name)
+            record = None
+        elif record is None:
+            print(f"  {db.name}: no finished build recorded: building (days already there are kept)", flush=True)
+    if not _exists(db.name):
         _create(db.name)
-    elif record is None:
-        print(f"  {db.name}: no finished build recorded: building (days already there are kept)", flush=True)
-    _run(["manage.py", "migrate", "--noinput", "-v", "0"], database=db.name)
+        _migrate(db.name)
 
-    if record is not None and record[0] <= db.first_day and record[1] >= db.last_day:
+    if record is not None and record[1] >= db.last_day:
         db.action, db.recorded_build_seconds = "reused", record[2]
     else:
         fill_from = db.first_day if record is None else record[1] + timedelta(days=1)
@@ -262,7 +285,8 @@ def connecting_pairs(name: str, *, day: date) -> list[tuple[str, str]]:
             WHERE a.origin_id <> b.destination_id
               AND b.departure_at BETWEEN a.arrival_at + interval '60 minutes' AND a.arrival_at + interval '6 hours'
               AND NOT EXISTS (
-                  SELECT 1 FROM flights_schedule s WHERE s.origin_id = a.origin_id AND s.destination_id = b.destination_id
+                  SELECT 1 FROM flights_schedule s
+                  WHERE s.origin_id = a.origin_id AND s.destination_id = b.destination_id
               )
             ORDER BY 1, 2
             """,
