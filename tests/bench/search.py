@@ -13,8 +13,8 @@ BENCH_DB_1M (flightbook_bench_1m), BENCH_DB_10K (flightbook_bench_10k), BENCH_RE
 (redis://127.0.0.1:6379/13, flushed before every uncached scenario), BENCH_BUILD_JOBS
 (cores), BENCH_WEB_CONCURRENCY (2), BENCH_CONCURRENCY (8), BENCH_SECONDS (limit of each
 measured scenario, 20), BENCH_REQUESTS_PER_CONNECTION (20: keep-alive connections are
-reopened after that many requests), BENCH_SEED (1); BENCH_YEAR_DAYS (365) only to smoke-test the
-benchmark itself on a small database.
+reopened after that many requests), BENCH_SEED (1); BENCH_YEAR_DAYS (365) only to
+smoke-test the benchmark itself on a small database.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ class Query:
 
 
 class Queries:
-    """Search queries drawn from the network: never the same one twice per scenario kind."""
+    """Search queries drawn (seeded) from the network, never the same one twice in a run."""
 
     def __init__(self, *, routes, connecting, first_day: date, last_day: date, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -307,10 +307,16 @@ def run_scenarios(*, main: Server, small: Server, queries: Queries, small_first:
 # --- Verdicts and the table ---------------------------------------------------------------------
 
 
+def baseline_of(results: list[Scenario]) -> Scenario:
+    """The better of the two /healthz runs (start and end): a baseline disturbed by other
+    work on the machine would flatter every ratio to it."""
+    return max((s for s in results if s.kind == "healthz"), key=lambda s: s.figures["req_s"])
+
+
 def judge(results: list[Scenario]) -> dict:
-    baseline = results[0]
+    baseline = baseline_of(results)
     base_rps = baseline.figures["req_s"]
-    summary: dict = {"targets": []}
+    summary: dict = {"targets": [], "baseline": baseline.name}
     for scenario in results:
         figures = scenario.figures
         if scenario.kind != "growth":
@@ -349,7 +355,7 @@ def judge(results: list[Scenario]) -> dict:
 
 
 def table(results: list[Scenario]) -> str:
-    base = results[0].figures
+    base = baseline_of(results).figures
     header = (
         "scenario",
         "conc",
@@ -422,6 +428,23 @@ def machine() -> dict:
     }
 
 
+def _preflight() -> None:
+    """One clear line, not a traceback, when PostgreSQL or Redis is not there."""
+    problems = []
+    try:
+        databases.connect("postgres").close()
+    except Exception as exc:
+        problems.append(f"PostgreSQL at {databases.PG_URL} ({' '.join(str(exc).split())})")
+    try:
+        redis.Redis.from_url(databases.REDIS_URL, socket_connect_timeout=3).ping()
+    except Exception as exc:
+        problems.append(f"Redis at {databases.REDIS_URL} ({exc})")
+    if problems:
+        raise SystemExit(
+            f"bench: unreachable: {'; '.join(problems)}. Start them (see README) or set BENCH_PG_URL / BENCH_REDIS_URL."
+        )
+
+
 def main() -> int:
     started = time.monotonic()
     today = datetime.now(UTC).date()
@@ -434,6 +457,7 @@ def main() -> int:
         today + timedelta(days=1),
         today + timedelta(days=SMALL_DAYS),
     )
+    _preflight()
     print(f"Search benchmark: {flights_per_day():,} flights a day; databases {big.name} and {small.name}")
     print("Data:")
     for db, stale in ((big, 31), (small, 0)):
@@ -483,6 +507,7 @@ def main() -> int:
     summary = judge(results)
     info = machine()
     info.update(databases.server_versions(big.name))
+    info["redis"] = redis.Redis.from_url(databases.REDIS_URL).info("server")["redis_version"]
     print()
     print(
         f"Machine: {info['cores']} cores ({info['cpu_model']}), {info['memory_gib']} GiB, Python {info['python']}, "
