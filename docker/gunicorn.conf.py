@@ -6,7 +6,8 @@ Every value can be tuned from the environment:
 - WEB_CONCURRENCY: worker processes; by default 2 x cores + 1, at most 8.
 - GUNICORN_THREADS (4): threads per worker (gthread).
 - GUNICORN_TIMEOUT (30), GUNICORN_GRACEFUL_TIMEOUT (20), GUNICORN_KEEPALIVE (5): seconds.
-- GUNICORN_MAX_REQUESTS (1000), GUNICORN_MAX_REQUESTS_JITTER (100): recycle workers.
+- GUNICORN_MAX_REQUESTS (50000), GUNICORN_MAX_REQUESTS_JITTER (5000): recycle workers (a new
+  worker costs ~0.7 s of CPU, so not too often: see docs/performance.md).
 - GUNICORN_LOG_LEVEL (info).
 - GUNICORN_CONTROL_SOCKET: path of gunicorn's control socket; off when unset.
 - PROMETHEUS_MULTIPROC_DIR: when set, `/metrics` aggregates every worker through this
@@ -48,8 +49,8 @@ threads = _env_int("GUNICORN_THREADS", 4, minimum=1)
 timeout = _env_int("GUNICORN_TIMEOUT", 30, minimum=1)
 graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 20, minimum=1)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
-max_requests = _env_int("GUNICORN_MAX_REQUESTS", 1000)
-max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 100)
+max_requests = _env_int("GUNICORN_MAX_REQUESTS", 50000)
+max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 5000)
 
 # Heartbeat files on tmpfs: a disk-backed /tmp can stall workers (gunicorn's FAQ).
 if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):  # noqa: S108

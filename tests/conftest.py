@@ -56,7 +56,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def _clean_cache():
     from django.core.cache import cache
 
+    from apps.flights.selectors import airport_cache_clear
+
     cache.clear()
+    airport_cache_clear()
 
 
 @pytest.fixture

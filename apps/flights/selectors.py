@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import time as time_module
 from datetime import date, datetime, time, timedelta
 
 from django.core.cache import cache
@@ -12,19 +13,25 @@ from apps.flights.models import Airport, Flight, FlightStatus
 from apps.flights.text import search_key
 
 AIRPORT_CACHE_SECONDS = 300
+_airports: dict[str, tuple[float, Airport]] = {}
 
 
 def airport_get(*, iata_code: str) -> Airport | None:
-    """The airport with this IATA code. Every search names two, so they are cached for a
-    few minutes (an edited airport shows its change within AIRPORT_CACHE_SECONDS)."""
+    """The airport with this IATA code. Every search names two, so each process keeps
+    them for a few minutes (an edited airport shows its change within AIRPORT_CACHE_SECONDS)."""
     code = iata_code.strip().upper()
-    key = f"airport:v1:{code}"
-    airport = cache.get(key)
-    if airport is None:
-        airport = Airport.objects.filter(iata_code=code).first()
-        if airport is not None:
-            cache.set(key, airport, AIRPORT_CACHE_SECONDS)
+    now = time_module.monotonic()
+    cached = _airports.get(code)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    airport = Airport.objects.filter(iata_code=code).first()
+    if airport is not None:
+        _airports[code] = (now + AIRPORT_CACHE_SECONDS, airport)
     return airport
+
+
+def airport_cache_clear() -> None:
+    _airports.clear()
 
 
 AIRPORT_SEARCH_MAX_RESULTS = 20

@@ -64,11 +64,12 @@ def _buckets(seats: int, products: list[FareProduct]) -> list[int]:
     return [*sizes, left]
 
 
-def opening_fares(flight: Flight) -> list[dict]:
-    """Field values of the fare classes `flight` opens with."""
+def opening_fares(flight: Flight, *, capacity: dict[str, int] | None = None) -> list[dict]:
+    """Field values of the fare classes `flight` opens with. `capacity` (seats per cabin)
+    may be passed when the caller has worked it out for the aircraft already."""
     base = economy_price(flight_distance_km(flight))
     fares = []
-    for cabin, seats in cabin_capacity(flight.aircraft.layout).items():
+    for cabin, seats in (capacity or cabin_capacity(flight.aircraft.layout)).items():
         products = PRODUCTS.get(cabin)
         if seats <= 0 or not products:
             continue

@@ -13,6 +13,7 @@ from django.db.models import F, QuerySet, Sum
 
 from apps.core import clock
 from apps.core.errors import ValidationFailed
+from apps.flights.aircraft import cabin_capacity
 from apps.flights.models import Flight
 from apps.inventory import locks
 from apps.inventory.errors import HoldReleased, SeatUnavailable, SoldOut
@@ -127,12 +128,15 @@ def fare_classes_open(*, flights: list[Flight]) -> int:
     fare classes were created. Idempotent: flights that already sell are left alone."""
     ids = [flight.pk for flight in flights]
     selling = set(FareClass.objects.filter(flight_id__in=ids).values_list("flight_id", flat=True).distinct())
-    rows = [
-        FareClass(flight=flight, **values)
-        for flight in flights
-        if flight.pk not in selling
-        for values in opening_fares(flight)
-    ]
+    capacities: dict[int, dict[str, int]] = {}  # per aircraft type: reading a layout is not free
+    rows = []
+    for flight in flights:
+        if flight.pk in selling:
+            continue
+        if flight.aircraft_id not in capacities:
+            capacities[flight.aircraft_id] = cabin_capacity(flight.aircraft.layout)
+        capacity = capacities[flight.aircraft_id]
+        rows.extend(FareClass(flight=flight, **values) for values in opening_fares(flight, capacity=capacity))
     FareClass.objects.bulk_create(rows, batch_size=5000, ignore_conflicts=True)
     return len(rows)
 
