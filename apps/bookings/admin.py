@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from apps.bookings import services
 from apps.bookings.models import Booking, BookingEvent, Passenger, Segment
 from apps.core.errors import DomainError
+from apps.inventory import selectors as inventory_selectors
 
 
 class PassengerInline(admin.TabularInline):
@@ -36,7 +37,7 @@ class BookingAdmin(admin.ModelAdmin):
     list_display = ["locator", "status", "contact_email", "total_amount", "currency", "created_at"]
     list_filter = ["status", "cabin"]
     search_fields = ["locator", "contact_email", "passengers__family_name", "passengers__given_name"]
-    readonly_fields = [f.name for f in Booking._meta.fields]
+    readonly_fields = [*(f.name for f in Booking._meta.fields), "seats"]
     inlines = [PassengerInline, SegmentInline, BookingEventInline]
     actions = ["cancel_bookings", "resend_confirmation"]
 
@@ -49,6 +50,17 @@ class BookingAdmin(admin.ModelAdmin):
         self._each(
             request, queryset, lambda b: services.booking_confirmation_resend(locator=b.locator, actor=request.user)
         )
+
+    @admin.display(description="Seats")
+    def seats(self, booking: Booking) -> str:
+        names = {p.pk: str(p) for p in booking.passengers.all()}
+        assignments = inventory_selectors.seats_of_booking(reference=booking.locator)
+        lines = [
+            f"{names.get(passenger_id, passenger_id)}: {a.designator} (flight {a.flight_id}, {a.price} {a.currency})"
+            for passenger_id, seats in assignments.items()
+            for a in seats
+        ]
+        return "; ".join(lines) or "—"
 
     def _each(self, request, queryset, action) -> None:
         done = 0

@@ -84,3 +84,20 @@ def test_reading_a_booking_after_its_hold_ran_out_expires_it_and_frees_its_seats
     assert body["events"][-1]["kind"] == "expired"
     fare_class.refresh_from_db()
     assert fare_class.sold == 0
+
+
+def test_booking_admin_page_shows_passengers_and_their_seats(admin_client):
+    from apps.flights.services import aircraft_types_ensure
+    from tests.factories import FlightFactory
+
+    user = UserFactory()
+    booking = _booking(user, FareClassFactory(flight=FlightFactory(aircraft=aircraft_types_ensure()["A320"])))
+    passenger = booking.passengers.get()
+    services.booking_seats_choose(
+        locator=booking.locator,
+        choices=[services.SeatChoice(passenger_id=passenger.pk, flight_id=booking.segments.get().flight_id,
+                                     designator="21C")],
+        actor=user,
+    )  # fmt: skip
+    html = admin_client.get(f"/admin/bookings/booking/{booking.pk}/change/").content.decode()
+    assert "LOVELACE/ADA: 21C" in html
