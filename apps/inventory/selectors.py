@@ -249,3 +249,8 @@ def seats_of_booking(*, reference: str) -> dict[int, list[SeatAssignment]]:
 def seat_map_price(*, flight: Flight, seat: SeatSpec) -> Decimal:
     first_row = min(s.row for s in layout_seats(flight.aircraft.layout) if s.cabin == seat.cabin)
     return seat_price(seat, first_row_of_cabin=first_row)
+
+
+def flight_currency(*, flight: Flight) -> str:
+    """The currency the flight's fares (and so its seats) are sold in."""
+    return FareClass.objects.filter(flight=flight).values_list("currency", flat=True).first() or "EUR"

@@ -3,7 +3,6 @@ service owns it) and lock fare classes through `locks.py` only."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -86,41 +85,6 @@ def inventory_release(*, reference: str, sold_too: bool = False) -> int:
         holds = Hold.objects.filter(reference=reference)
         locks.fare_classes_lock(ids=holds.values_list("fare_class_id", flat=True))
         return _give_back(holds, statuses=statuses)
-
-
-@dataclass(frozen=True)
-class FareSpec:
-    cabin: str
-    code: str
-    brand: str
-    price: Decimal
-    capacity: int
-    currency: str = "EUR"
-    refundable: bool = False
-    change_fee: Decimal = Decimal("0")
-    checked_bags: int = 0
-
-
-def fare_classes_create(*, flight: Flight, fares: Iterable[FareSpec]) -> list[FareClass]:
-    """Open fare classes on a flight; existing codes are kept as they are (idempotent)."""
-    created = []
-    for spec in fares:
-        fare_class, _ = FareClass.objects.get_or_create(
-            flight=flight,
-            code=spec.code,
-            defaults={
-                "cabin": spec.cabin,
-                "brand": spec.brand,
-                "price": spec.price,
-                "currency": spec.currency,
-                "capacity": spec.capacity,
-                "refundable": spec.refundable,
-                "change_fee": spec.change_fee,
-                "checked_bags": spec.checked_bags,
-            },
-        )
-        created.append(fare_class)
-    return created
 
 
 def fare_classes_open(*, flights: list[Flight]) -> int:

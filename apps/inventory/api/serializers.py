@@ -215,11 +215,11 @@ class SeatMapSerializer(serializers.Serializer):
     cabins = SeatMapCabinSerializer(many=True)
 
     @staticmethod
-    def from_map(*, flight_id: int, cabins: dict) -> dict:
+    def from_map(*, flight_id: int, currency: str, cabins: dict) -> dict:
         return SeatMapSerializer(
             {
                 "flight_id": flight_id,
-                "currency": "EUR",
+                "currency": currency,
                 "cabins": [
                     {"cabin": cabin, "rows": [{"number": row[0].spec.row, "seats": row} for row in rows]}
                     for cabin, rows in cabins.items()

@@ -85,4 +85,10 @@ class SeatMapApi(APIView):
         flight = flight_selectors.flight_get(flight_id=flight_id)
         if flight is None:
             raise NotFound("No flight with this id.")
-        return Response(SeatMapSerializer.from_map(flight_id=flight.pk, cabins=selectors.seat_map(flight=flight)))
+        return Response(
+            SeatMapSerializer.from_map(
+                flight_id=flight.pk,
+                currency=selectors.flight_currency(flight=flight),
+                cabins=selectors.seat_map(flight=flight),
+            )
+        )
