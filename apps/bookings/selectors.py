@@ -16,6 +16,7 @@ def _with_details(bookings: QuerySet[Booking]) -> QuerySet[Booking]:
     return bookings.prefetch_related(
         "passengers",
         "events",
+        "payments__refunds",
         Prefetch(
             "segments",
             queryset=Segment.objects.select_related(

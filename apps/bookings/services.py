@@ -276,6 +276,39 @@ def booking_confirm(*, locator: str, actor_label: str, detail: dict[str, Any] | 
     return booking
 
 
+def booking_reinstate(*, locator: str, actor_label: str, detail: dict[str, Any] | None = None) -> Booking:
+    """A payment that succeeded after the hold ran out: hold the same fare classes and the
+    same seats again if they are still free, so that `booking_confirm` can sell them.
+
+    Runs inside the payment service's transaction. Raises SoldOut or SeatUnavailable
+    when someone else has them now, or the flight is no longer sold: never oversells,
+    since the seats go through the same capacity checks and constraints as any hold."""
+    with transaction.atomic():
+        booking = locks.booking_lock(locator=locator)
+        if booking.status not in (BookingStatus.HELD, BookingStatus.EXPIRED):
+            raise HoldExpired(f"The booking is {booking.status}.")
+        segments = list(booking.segments.select_related("flight").order_by("slice_index", "position"))
+        if not all(flight_selectors.flight_is_bookable(flight=segment.flight) for segment in segments):
+            raise SoldOut("A flight of this booking is no longer sold.")
+        seats = booking.passengers.exclude(type=PassengerType.INFANT).count()
+        hold_expires_at = clock.now() + timedelta(minutes=settings.BOOKING_HOLD_MINUTES)
+        inventory_services.inventory_release(reference=locator)
+        inventory_services.inventory_hold(
+            requests=[
+                inventory_services.HoldRequest(fare_class_id=segment.fare_class_id, quantity=seats)
+                for segment in segments
+            ],
+            reference=locator,
+            expires_at=hold_expires_at,
+        )
+        inventory_services.seats_reinstate(reference=locator)
+        booking.status = BookingStatus.HELD
+        booking.hold_expires_at = hold_expires_at
+        booking.save(update_fields=["status", "hold_expires_at"])
+        booking_event_record(booking=booking, kind="reinstated", actor_label=actor_label, detail=detail)
+    return booking
+
+
 def booking_expire(*, locator: str) -> bool:
     """Held past its expiry → expired, giving the seats back. False if nothing to do."""
     with transaction.atomic(durable=True):

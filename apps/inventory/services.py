@@ -72,7 +72,10 @@ def inventory_confirm(*, reference: str) -> int:
     with transaction.atomic():
         holds = Hold.objects.filter(reference=reference)
         locks.fare_classes_lock(ids=holds.values_list("fare_class_id", flat=True))
-        if holds.filter(status=HoldStatus.RELEASED).exists():
+        released = set(holds.filter(status=HoldStatus.RELEASED).values_list("fare_class_id", flat=True))
+        kept = set(holds.exclude(status=HoldStatus.RELEASED).values_list("fare_class_id", flat=True))
+        # A fare class whose hold was given back, and not held again since, has no seats for us.
+        if released - kept:
             raise HoldReleased()
         return holds.filter(status=HoldStatus.ACTIVE).update(status=HoldStatus.CONFIRMED)
 
@@ -131,6 +134,33 @@ def seat_assign(
         except IntegrityError as exc:
             raise SeatUnavailable(f"Seat {designator} is taken.") from exc
         return assignment, given_up
+
+
+def seats_reinstate(*, reference: str) -> int:
+    """Take back the seats a booking last had, after its hold was released (a payment that
+    arrived late). Raises SeatUnavailable when someone else has one of them meanwhile."""
+    latest: dict[tuple[int, int], SeatAssignment] = {}
+    for assignment in SeatAssignment.objects.filter(reference=reference).order_by("created_at", "pk"):
+        latest[(assignment.flight_id, assignment.passenger_ref)] = assignment
+    taken = 0
+    with transaction.atomic():
+        for assignment in latest.values():
+            if assignment.active:
+                continue
+            try:
+                with transaction.atomic():
+                    SeatAssignment.objects.create(
+                        flight_id=assignment.flight_id,
+                        designator=assignment.designator,
+                        reference=reference,
+                        passenger_ref=assignment.passenger_ref,
+                        price=assignment.price,
+                        currency=assignment.currency,
+                    )
+            except IntegrityError as exc:
+                raise SeatUnavailable(f"Seat {assignment.designator} is taken.") from exc
+            taken += 1
+    return taken
 
 
 def seats_release(*, reference: str) -> int:

@@ -1,9 +1,19 @@
+"""Payments and refunds. Money moves only through a provider (`providers/`), never while
+a database lock is held; every state we learn from the provider (its answer, a webhook,
+a server-side retrieve, reconciliation) goes through `payment_state_apply` or
+`refund_state_apply`, which only ever move a record forward.
+
+Lock order: booking, then payment, then refund, then inventory (fare classes, seats)."""
+
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F
 
 from apps.accounts.models import User
 from apps.bookings import locks as booking_locks
@@ -11,12 +21,43 @@ from apps.bookings import selectors as booking_selectors
 from apps.bookings import services as booking_services
 from apps.bookings.errors import BookingNotPayable, HoldExpired
 from apps.bookings.models import Booking, BookingStatus
-from apps.core import outbox
-from apps.payments.errors import BookingAlreadyPaid, PaymentDeclined, PaymentInProgress
-from apps.payments.models import Payment, PaymentStatus
-from apps.payments.providers import ChargeRequest, get_provider
+from apps.core import clock, outbox
+from apps.inventory.errors import SeatUnavailable, SoldOut
+from apps.inventory.locks import lock_timeout
+from apps.payments.errors import (
+    BookingAlreadyPaid,
+    PaymentDeclined,
+    PaymentInProgress,
+    PaymentProviderUnavailable,
+    RefundNotAllowed,
+)
+from apps.payments.models import (
+    PAYMENT_IN_FLIGHT,
+    PAYMENT_TERMINAL,
+    REFUND_TERMINAL,
+    Payment,
+    PaymentStatus,
+    ProviderEvent,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
+from apps.payments.providers import (
+    ChargeRequest,
+    IntentRequest,
+    PaymentState,
+    RefundRequest,
+    RefundState,
+    WebhookEvent,
+    get_provider,
+)
 
 logger = logging.getLogger(__name__)
+
+SYSTEM = "system"
+
+
+# --- reading --------------------------------------------------------------------------------
 
 
 def _payable(booking: Booking) -> None:
@@ -29,42 +70,190 @@ def _payable(booking: Booking) -> None:
         raise BookingNotPayable(f"The booking is {status}.")
 
 
-def _attempt_start(*, booking: Booking, provider_name: str) -> Payment:
-    """Record a pending payment, or return the succeeded one whose booking is not yet
-    confirmed (a retry after a failure between charging and confirming: never charge twice)."""
-    with transaction.atomic(durable=True):
-        booking = booking_locks.booking_lock(locator=booking.locator)
-        _payable(booking)
-        succeeded = booking.payments.filter(status=PaymentStatus.SUCCEEDED).first()
-        if succeeded is not None:
-            return succeeded
-        if booking.payments.filter(status=PaymentStatus.PENDING).exists():
-            raise PaymentInProgress()
-        return Payment.objects.create(
-            booking=booking, provider=provider_name, amount=booking.total_amount, currency=booking.currency
-        )
+def _payment_lock(pk: int) -> Payment:
+    with lock_timeout():
+        return Payment.objects.select_for_update().select_related("booking").get(pk=pk)
 
 
-def _confirm(*, payment: Payment, actor_label: str) -> None:
-    """Succeeded payment → confirmed booking; if the seats went to someone else meanwhile,
-    keep the payment on record and announce it so that it is refunded."""
+def _actor_label(user: User | None) -> str:
+    return user.email if user is not None and user.is_authenticated else "customer (guest)"
+
+
+# --- moving a payment forward -----------------------------------------------------------------
+
+
+def _moves_forward(payment: Payment, state: PaymentState, at: datetime | None) -> bool:
+    """Terminal states are final; success and cancellation always win over what is not;
+    otherwise news older than what we applied last is ignored."""
+    if payment.status in PAYMENT_TERMINAL or state.status == payment.status:
+        return False
+    if state.status in PAYMENT_TERMINAL:
+        return True
+    return not (at is not None and payment.provider_updated_at is not None and at < payment.provider_updated_at)
+
+
+def _refund_record(
+    *, payment: Payment, amount: Decimal, reason: str, source_key: str, requested_by: str, note: str = ""
+) -> Refund:
+    """Record a refund to be carried out by the provider (through the outbox). The payment
+    row must be locked by the caller. A source asks at most once: the same key returns
+    the refund already recorded."""
+    existing = Refund.objects.filter(source_key=source_key).first()
+    if existing is not None:
+        return existing
+    if payment.status != PaymentStatus.SUCCEEDED:
+        raise RefundNotAllowed("Only a payment that succeeded can be refunded.")
+    left = payment.amount - payment.amount_refunded
+    if amount <= 0 or amount > left:
+        raise RefundNotAllowed(f"At most {left} {payment.currency} of this payment can still be refunded.")
+    refund = Refund.objects.create(
+        payment=payment,
+        amount=amount,
+        currency=payment.currency,
+        reason=reason,
+        source_key=source_key,
+        requested_by=requested_by,
+        note=note,
+    )
+    Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") + amount)
+    payment.amount_refunded += amount
+    booking_services.booking_event_record(
+        booking=payment.booking,
+        kind="refund_requested",
+        actor_label=requested_by,
+        detail={"refund_id": refund.pk, "amount": str(amount), "currency": payment.currency, "reason": reason},
+    )
+    outbox.publish(topic="refund.requested", payload={"refund_id": refund.pk})
+    return refund
+
+
+def _settle(*, payment: Payment, actor_label: str) -> str:
+    """A payment just succeeded: make it pay its booking, or give the money back.
+
+    Called with the booking and the payment locked. Returns what happened: `confirmed`,
+    `reinstated` (the hold had run out but the same seats were still free), or the
+    reason of the full refund."""
+    booking = payment.booking
     detail = {"payment_id": payment.pk, "amount": str(payment.amount), "currency": payment.currency}
-    with transaction.atomic(durable=True):
+    outcome = ""
+    if booking.status == BookingStatus.HELD:
         try:
             with transaction.atomic():
-                booking_services.booking_confirm(
-                    locator=payment.booking.locator, actor_label=actor_label, detail=detail
-                )
+                booking_services.booking_confirm(locator=booking.locator, actor_label=actor_label, detail=detail)
+            outcome = "confirmed"
         except HoldExpired:
+            pass
+        booking.refresh_from_db()
+    if not outcome and booking.status in (BookingStatus.HELD, BookingStatus.EXPIRED):
+        try:
+            with transaction.atomic():
+                booking_services.booking_reinstate(locator=booking.locator, actor_label=SYSTEM, detail=detail)
+                booking_services.booking_confirm(locator=booking.locator, actor_label=actor_label, detail=detail)
+            outcome = "reinstated"
+        except (SoldOut, SeatUnavailable, HoldExpired):
+            outcome = RefundReason.SEATS_RELEASED
+        booking.refresh_from_db()
+    if outcome in ("confirmed", "reinstated"):
+        payment.applied = True
+        payment.save(update_fields=["applied", "updated_at"])
+        return outcome
+    if not outcome:
+        outcome = RefundReason.DUPLICATE if booking.status == BookingStatus.CONFIRMED else RefundReason.BOOKING_CLOSED
+    booking_services.booking_event_record(booking=booking, kind="paid_unmatched", actor_label=SYSTEM, detail=detail)
+    _refund_record(
+        payment=payment,
+        amount=payment.amount - payment.amount_refunded,
+        reason=outcome,
+        source_key=f"unmatched:{payment.pk}",
+        requested_by=SYSTEM,
+    )
+    return outcome
+
+
+def payment_state_apply(
+    *, payment_id: int, state: PaymentState, at: datetime | None = None, actor_label: str = SYSTEM
+) -> tuple[Payment, str]:
+    """Apply what the provider says about a payment, in one transaction. Never moves a
+    payment backwards. Returns the payment and what happened (`""` when nothing did).
+
+    Must be called inside a transaction (the caller's, e.g. with the webhook's event row)
+    or opens its own."""
+    with transaction.atomic():
+        locator = Payment.objects.filter(pk=payment_id).values_list("booking__locator", flat=True).get()
+        booking_locks.booking_lock(locator=locator)
+        payment = _payment_lock(payment_id)
+        if not _moves_forward(payment, state, at):
+            return payment, ""
+        payment.status = state.status
+        if state.reference and not payment.provider_reference:
+            payment.provider_reference = state.reference
+        payment.failure_code = state.failure_code if state.status == PaymentStatus.FAILED else ""
+        payment.failure_message = state.failure_message[:300] if state.status == PaymentStatus.FAILED else ""
+        if at is not None:
+            payment.provider_updated_at = max(filter(None, [payment.provider_updated_at, at]))
+        if state.status == PaymentStatus.SUCCEEDED:
+            payment.succeeded_at = clock.now()
+        payment.save()
+        outcome = state.status
+        if state.status == PaymentStatus.FAILED:
             booking_services.booking_event_record(
-                booking=payment.booking, kind="paid_after_release", actor_label=actor_label, detail=detail
+                booking=payment.booking,
+                kind="payment_failed",
+                actor_label=actor_label,
+                detail={"payment_id": payment.pk, "reason": state.failure_code},
             )
-            outbox.publish(topic="payment.unmatched", payload={"payment_id": payment.pk})
-            released = True
-        else:
-            released = False
-    if released:
-        raise HoldExpired("The seats were released before the payment completed; the payment will be refunded.")
+        elif state.status == PaymentStatus.SUCCEEDED:
+            outcome = _settle(payment=payment, actor_label=actor_label)
+    return payment, outcome
+
+
+# --- paying -------------------------------------------------------------------------------------
+
+
+def _attempt_start(*, booking: Booking, provider_name: str, payment_method: str) -> Payment:
+    """Record a pending payment: one attempt in flight per booking, so a double submit
+    cannot charge twice (the partial unique index decides if two race here)."""
+    try:
+        with transaction.atomic(durable=True):
+            booking = booking_locks.booking_lock(locator=booking.locator)
+            _payable(booking)
+            if booking.payments.filter(status__in=PAYMENT_IN_FLIGHT).exists():
+                raise PaymentInProgress()
+            return Payment.objects.create(
+                booking=booking,
+                provider=provider_name,
+                amount=booking.total_amount,
+                currency=booking.currency,
+                payment_method=payment_method,
+            )
+    except IntegrityError as exc:
+        raise PaymentInProgress() from exc
+
+
+def _abandon_waiting(*, booking: Booking, actor_label: str) -> None:
+    """Cancel, at the provider, attempts that wait for the customer (a 3-D Secure
+    challenge left open, a card form never sent) so that a new attempt may start. If one
+    of them succeeded meanwhile, it pays the booking instead."""
+    for payment in booking.payments.filter(status=PaymentStatus.REQUIRES_ACTION):
+        provider = get_provider(payment.provider)
+        state = provider.cancel(payment.provider_reference) if payment.provider_reference else None
+        if state is None:
+            state = PaymentState(
+                reference="", status=PaymentStatus.CANCELED, amount=payment.amount, currency=payment.currency
+            )
+        payment_state_apply(payment_id=payment.pk, state=state, at=clock.now(), actor_label=actor_label)
+
+
+def _result(payment: Payment, outcome: str) -> Payment:
+    """What the customer is told about an attempt that has an answer."""
+    if payment.status == PaymentStatus.FAILED:
+        raise PaymentDeclined(payment.failure_message or None)
+    if payment.status == PaymentStatus.SUCCEEDED and not payment.applied:
+        raise HoldExpired(
+            "The seats were released before the payment completed and are no longer free; "
+            "the payment is refunded in full."
+        )
+    return payment
 
 
 def payment_create(
@@ -73,47 +262,300 @@ def payment_create(
     payment_method: str,
     user: User | None,
     guest_locators: Iterable[str] = (),
+    return_url: str = "",
 ) -> Payment:
-    """Pay a held booking in full. Amount and currency come from the booking.
+    """Pay a held booking in full with a payment method id. Amount and currency come from
+    the booking.
 
     No lock is held while the provider is called: (1) under the booking's lock, record a
-    pending payment (one at a time per booking); (2) charge, with a provider idempotency
-    key derived from that payment; (3) record the result; (4) confirm the booking
-    (tickets and the confirmation event). A failure after (3) is healed by calling again:
-    step (1) finds the succeeded payment and goes straight to (4), charging nothing.
-    Raises PaymentDeclined on a decline."""
+    pending payment (one attempt in flight per booking); (2) charge, with a provider
+    idempotency key derived from that payment; (3) apply the answer: a success confirms
+    the booking and issues tickets in the same transaction, or re-holds the same seats
+    if the hold ran out meanwhile, or refunds in full if they are gone. A payment that
+    needs 3-D Secure is returned with status `requires_action`. Raises PaymentDeclined on
+    a decline, HoldExpired when paid too late."""
     booking = booking_selectors.booking_get(locator=locator, user=user, guest_locators=guest_locators)
     _payable(booking)
     provider = get_provider()
     provider.check_payment_method(payment_method)
-    actor_label = user.email if user is not None and user.is_authenticated else "customer (guest)"
+    actor_label = _actor_label(user)
+    _abandon_waiting(booking=booking, actor_label=actor_label)
 
-    payment = _attempt_start(booking=booking, provider_name=provider.name)
-    if payment.status == PaymentStatus.PENDING:
-        result = provider.charge(
+    payment = _attempt_start(booking=booking, provider_name=provider.name, payment_method=payment_method)
+    try:
+        state = provider.charge(
             ChargeRequest(
                 amount=payment.amount,
                 currency=payment.currency,
                 payment_method=payment_method,
-                idempotency_key=f"flightbook-payment-{payment.pk}",
+                idempotency_key=payment.provider_idempotency_key,
+                description=f"Booking {booking.locator}",
+                metadata={"locator": booking.locator, "payment_id": str(payment.pk)},
+                return_url=return_url,
+            )
+        )
+    except PaymentProviderUnavailable:
+        # We do not know whether the charge happened. The attempt fails here; if the
+        # provider did take the money, its webhook (or reconciliation) finds this payment
+        # by its metadata and refunds or applies it.
+        payment_state_apply(
+            payment_id=payment.pk,
+            state=PaymentState(
+                reference="",
+                status=PaymentStatus.FAILED,
+                amount=payment.amount,
+                currency=payment.currency,
+                failure_code="provider_unavailable",
+            ),
+            actor_label=actor_label,
+        )
+        raise
+    payment, outcome = payment_state_apply(payment_id=payment.pk, state=state, actor_label=actor_label)
+    if payment.status == PaymentStatus.REQUIRES_ACTION:
+        payment.next_action = (
+            {"type": "redirect_to_url", "url": state.next_action_url}
+            if state.next_action_url
+            else {"type": "use_stripe_sdk", "client_secret": state.client_secret}
+        )
+    return _result(payment, outcome)
+
+
+def payment_for_page(*, locator: str, user: User | None, guest_locators: Iterable[str] = ()) -> PaymentState:
+    """The payment the Stripe Payment Element confirms in the browser: the one already
+    waiting for this booking (so reloading the page does not create another), or a new
+    one. Returns the provider's state, whose `client_secret` goes to the page."""
+    booking = booking_selectors.booking_get(locator=locator, user=user, guest_locators=guest_locators)
+    _payable(booking)
+    provider = get_provider()
+    waiting = booking.payments.filter(
+        status=PaymentStatus.REQUIRES_ACTION, provider=provider.name, amount=booking.total_amount
+    ).first()
+    if waiting is not None and waiting.provider_reference:
+        state = provider.retrieve(waiting.provider_reference)
+        if state.status == PaymentStatus.REQUIRES_ACTION:
+            return state
+        payment_state_apply(payment_id=waiting.pk, state=state, at=clock.now())
+        _payable(booking_selectors.booking_get_for_system(locator=locator))
+    _abandon_waiting(booking=booking, actor_label=_actor_label(user))
+    payment = _attempt_start(booking=booking, provider_name=provider.name, payment_method="")
+    try:
+        state = provider.intent_create(
+            IntentRequest(
+                amount=payment.amount,
+                currency=payment.currency,
+                idempotency_key=payment.provider_idempotency_key,
                 description=f"Booking {booking.locator}",
                 metadata={"locator": booking.locator, "payment_id": str(payment.pk)},
             )
         )
-        with transaction.atomic(durable=True):
-            payment.status = result.status
-            payment.provider_reference = result.reference
-            payment.failure_code = result.failure_code
-            payment.save(update_fields=["status", "provider_reference", "failure_code", "updated_at"])
-            if result.status == PaymentStatus.FAILED:
-                booking_services.booking_event_record(
-                    booking=booking,
-                    kind="payment_failed",
-                    actor_label=actor_label,
-                    detail={"payment_id": payment.pk, "reason": result.failure_code},
-                )
-        if result.status == PaymentStatus.FAILED:
-            raise PaymentDeclined(result.failure_message or None)
-    if payment.status == PaymentStatus.SUCCEEDED:
-        _confirm(payment=payment, actor_label=actor_label)
+    except PaymentProviderUnavailable:
+        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED, failure_code="provider_unavailable")
+        raise
+    payment_state_apply(payment_id=payment.pk, state=state)
+    return state
+
+
+def payment_refresh(*, payment: Payment, actor_label: str = SYSTEM) -> tuple[Payment, str]:
+    """Ask the provider for the payment's state and apply it (the return from 3-D Secure or
+    Stripe's redirect: the server-side retrieve confirms, never the browser's word)."""
+    if not payment.provider_reference or payment.status in PAYMENT_TERMINAL:
+        return payment, ""
+    state = get_provider(payment.provider).retrieve(payment.provider_reference)
+    return payment_state_apply(payment_id=payment.pk, state=state, at=clock.now(), actor_label=actor_label)
+
+
+def sandbox_authenticate(*, reference: str, approve: bool, actor_label: str) -> tuple[Payment, str]:
+    """The sandbox's 3-D Secure page answered: the sandbox records it, then we retrieve."""
+    payment = Payment.objects.select_related("booking").get(provider="sandbox", provider_reference=reference)
+    get_provider("sandbox").authenticate(reference, approve=approve)
+    return payment_refresh(payment=payment, actor_label=actor_label)
+
+
+# --- refunds -------------------------------------------------------------------------------------
+
+
+def refund_create(
+    *,
+    payment_id: int,
+    amount: Decimal,
+    reason: str,
+    source_key: str,
+    requested_by: str,
+    note: str = "",
+) -> Refund:
+    """Refund part or all of a succeeded payment through its provider (via the outbox)."""
+    with transaction.atomic():
+        locator = Payment.objects.filter(pk=payment_id).values_list("booking__locator", flat=True).get()
+        booking_locks.booking_lock(locator=locator)
+        payment = _payment_lock(payment_id)
+        return _refund_record(
+            payment=payment,
+            amount=amount,
+            reason=reason,
+            source_key=source_key,
+            requested_by=requested_by,
+            note=note,
+        )
+
+
+def booking_cancellation_refund(*, locator: str, refund_amount: Decimal) -> Refund | None:
+    """The refund a cancellation quoted, taken from the payment that paid the booking."""
+    if refund_amount <= 0:
+        return None
+    payment = Payment.objects.filter(booking__locator=locator, applied=True).first()
+    if payment is None:
+        logger.warning("booking %s was cancelled with a refund due but no payment paid it", locator)
+        return None
+    return refund_create(
+        payment_id=payment.pk,
+        amount=min(refund_amount, payment.amount - payment.amount_refunded),
+        reason=RefundReason.CANCELLATION,
+        source_key=f"cancellation:{locator}",
+        requested_by=SYSTEM,
+    )
+
+
+def refund_state_apply(*, refund_id: int, state: RefundState, at: datetime | None = None) -> tuple[Refund, bool]:
+    """Apply what the provider says about a refund. Terminal states are final; a failed or
+    canceled refund gives its amount back to what may still be refunded."""
+    with transaction.atomic():
+        payment_id = Refund.objects.filter(pk=refund_id).values_list("payment_id", flat=True).get()
+        payment = _payment_lock(payment_id)
+        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        if state.reference and not refund.provider_reference:
+            refund.provider_reference = state.reference
+        moved = refund.status not in REFUND_TERMINAL and state.status != refund.status
+        if not moved:
+            refund.save(update_fields=["provider_reference", "updated_at"])
+            return refund, False
+        refund.status = state.status
+        refund.failure_code = state.failure_code
+        if state.status == RefundStatus.SUCCEEDED:
+            refund.succeeded_at = at or clock.now()
+        refund.save()
+        if state.status in (RefundStatus.FAILED, RefundStatus.CANCELED):
+            Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") - refund.amount)
+        if state.status in REFUND_TERMINAL:
+            booking_services.booking_event_record(
+                booking=payment.booking,
+                kind=f"refund_{state.status}",
+                actor_label=SYSTEM,
+                detail={"refund_id": refund.pk, "amount": str(refund.amount), "currency": refund.currency},
+            )
+            outbox.publish(topic=f"refund.{state.status}", payload={"refund_id": refund.pk})
+    return refund, True
+
+
+def refund_execute(*, refund_id: int) -> Refund:
+    """Ask the provider to carry out a recorded refund (the outbox handler of
+    `refund.requested`; safe to run again: the provider call is idempotent)."""
+    refund = Refund.objects.select_related("payment__booking").get(pk=refund_id)
+    if refund.status != RefundStatus.PENDING or refund.provider_reference:
+        return refund
+    provider = get_provider(refund.payment.provider)
+    try:
+        state = provider.refund(
+            RefundRequest(
+                payment_reference=refund.payment.provider_reference,
+                amount=refund.amount,
+                currency=refund.currency,
+                idempotency_key=refund.provider_idempotency_key,
+                metadata={"refund_id": str(refund.pk), "locator": refund.payment.booking.locator},
+            )
+        )
+    except RefundNotAllowed as error:
+        state = RefundState(
+            reference="",
+            payment_reference=refund.payment.provider_reference,
+            status=RefundStatus.FAILED,
+            amount=refund.amount,
+            currency=refund.currency,
+            failure_code=str(error.detail)[:60],
+        )
+    refund, _ = refund_state_apply(refund_id=refund.pk, state=state)
+    return refund
+
+
+def refund_refresh(*, refund: Refund) -> tuple[Refund, bool]:
+    if not refund.provider_reference or refund.status in REFUND_TERMINAL:
+        return refund, False
+    state = get_provider(refund.payment.provider).retrieve_refund(refund.provider_reference)
+    return refund_state_apply(refund_id=refund.pk, state=state, at=clock.now())
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+
+def _payment_for_state(*, provider: str, state: PaymentState) -> Payment | None:
+    payment = Payment.objects.filter(provider=provider, provider_reference=state.reference).first()
+    if payment is None and state.metadata.get("payment_id", "").isdigit():
+        # Our own payment whose reference we never learnt (the provider call timed out).
+        payment = Payment.objects.filter(
+            provider=provider, pk=int(state.metadata["payment_id"]), provider_reference=""
+        ).first()
     return payment
+
+
+def _refund_for_state(*, provider: str, state: RefundState) -> Refund | None:
+    refund = Refund.objects.filter(payment__provider=provider, provider_reference=state.reference).first()
+    if refund is None and state.metadata.get("refund_id", "").isdigit():
+        refund = Refund.objects.filter(
+            payment__provider=provider, pk=int(state.metadata["refund_id"]), provider_reference=""
+        ).first()
+    return refund
+
+
+def provider_refund_adopt(*, provider: str, state: RefundState) -> Refund | None:
+    """A refund made at the provider (e.g. in Stripe's dashboard) that we did not ask for:
+    record it, so that our books match the money."""
+    payment = Payment.objects.filter(provider=provider, provider_reference=state.payment_reference).first()
+    if payment is None or state.status in (RefundStatus.FAILED, RefundStatus.CANCELED):
+        return None
+    with transaction.atomic():
+        booking_locks.booking_lock(locator=payment.booking.locator)
+        payment = _payment_lock(payment.pk)
+        refund = _refund_record(
+            payment=payment,
+            amount=min(state.amount, payment.amount - payment.amount_refunded),
+            reason=RefundReason.PROVIDER,
+            source_key=f"provider:{state.reference}",
+            requested_by=f"{provider} dashboard",
+        )
+        Refund.objects.filter(pk=refund.pk, provider_reference="").update(provider_reference=state.reference)
+    refund_state_apply(refund_id=refund.pk, state=state)
+    return refund
+
+
+def webhook_event_apply(*, provider: str, event: WebhookEvent) -> tuple[bool, str]:
+    """Store a verified provider event once by its id and apply it, in one transaction.
+    Returns (new, outcome); a replayed event is (False, "duplicate") and changes nothing."""
+    try:
+        with transaction.atomic():
+            stored = ProviderEvent.objects.create(
+                provider=provider, event_id=event.id, type=event.type, created=event.created, payload=event.payload
+            )
+            outcome = _event_effect(provider=provider, event=event)
+            stored.outcome = outcome[:200]
+            stored.save(update_fields=["outcome"])
+    except IntegrityError:
+        if ProviderEvent.objects.filter(provider=provider, event_id=event.id).exists():
+            return False, "duplicate"
+        raise
+    return True, outcome
+
+
+def _event_effect(*, provider: str, event: WebhookEvent) -> str:
+    if event.payment is not None:
+        payment = _payment_for_state(provider=provider, state=event.payment)
+        if payment is None:
+            return "ignored: not our payment"
+        _, outcome = payment_state_apply(payment_id=payment.pk, state=event.payment, at=event.created)
+        return f"payment {payment.pk}: {outcome or 'no change'}"
+    if event.refund is not None:
+        refund = _refund_for_state(provider=provider, state=event.refund)
+        if refund is None:
+            adopted = provider_refund_adopt(provider=provider, state=event.refund)
+            return f"refund {adopted.pk}: adopted" if adopted else "ignored: not our refund"
+        _, moved = refund_state_apply(refund_id=refund.pk, state=event.refund, at=event.created)
+        return f"refund {refund.pk}: {refund.status if moved else 'no change'}"
+    return "ignored: type not handled"

@@ -205,6 +205,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": 30.0},
     "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
     "core-prune-idempotency-keys": {"task": "core.idempotency_keys_prune", "schedule": 3600.0},
+    "payments-reconcile": {"task": "payments.reconcile_recent", "schedule": 900.0},
 }
 
 # Domain settings.
@@ -213,7 +214,16 @@ OFFER_TTL_SECONDS = env.int("OFFER_TTL_SECONDS", default=30 * 60)
 # Search answers are cached this long; booking re-checks availability, so this never oversells.
 SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=60)
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
-PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="sandbox")
+# Payments: Stripe when its secret key is set, else the offline sandbox.
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
+# Only for a local stand-in of Stripe's API (tests, stripe-mock); empty means api.stripe.com.
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="stripe" if STRIPE_SECRET_KEY else "sandbox")
+# Payments still awaiting the customer after this long are asked for their state again.
+PAYMENT_STALE_MINUTES = env.int("PAYMENT_STALE_MINUTES", default=30)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="flightbook-demo")
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

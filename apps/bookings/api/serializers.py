@@ -91,6 +91,23 @@ class PaymentSummarySerializer(serializers.Serializer):
     provider = serializers.CharField()
     status = serializers.CharField()
     amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    amount_refunded = serializers.DecimalField(max_digits=12, decimal_places=2)
+    failure_code = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    succeeded_at = serializers.DateTimeField(allow_null=True)
+
+
+class RefundSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    payment_id = serializers.IntegerField()
+    status = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+    reason = serializers.CharField()
+    reason_label = serializers.CharField(source="get_reason_display")
+    created_at = serializers.DateTimeField()
+    succeeded_at = serializers.DateTimeField(allow_null=True)
 
 
 class BookingEventSerializer(serializers.Serializer):
@@ -141,9 +158,14 @@ class BookingSerializer(serializers.Serializer):
         payments = getattr(booking, "payments", None)
         return PaymentSummarySerializer(payments.all() if payments is not None else [], many=True).data
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    @extend_schema_field(RefundSummarySerializer(many=True))
     def get_refunds(self, booking: Booking) -> list:
-        return []  # refunds arrive with the payments issue
+        payments = getattr(booking, "payments", None)
+        refunds = [
+            refund for payment in (payments.all() if payments is not None else []) for refund in payment.refunds.all()
+        ]
+        refunds.sort(key=lambda refund: refund.created_at)
+        return RefundSummarySerializer(refunds, many=True).data
 
 
 class CancellationQuoteSerializer(serializers.Serializer):

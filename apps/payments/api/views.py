@@ -1,5 +1,8 @@
-from drf_spectacular.utils import extend_schema
+import logging
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -8,13 +11,21 @@ from apps.core.api.schema import IDEMPOTENCY_KEY
 from apps.core.idempotency import idempotent
 from apps.payments import services
 from apps.payments.api.serializers import PaymentCreateInputSerializer, PaymentSerializer
+from apps.payments.models import PaymentStatus
+from apps.payments.providers import get_provider
+
+logger = logging.getLogger(__name__)
 
 
 class PaymentCreateApi(APIView):
-    """Pay a held booking in full; on success it is confirmed and tickets are issued."""
+    """Pay a held booking in full. 201: paid, the booking is confirmed and tickets are
+    issued. 202: the bank asks for 3-D Secure; send the customer to `next_action`, and
+    read the booking again (or wait for your webhook) for the result."""
 
     @extend_schema(
-        request=PaymentCreateInputSerializer, responses={201: PaymentSerializer}, parameters=[IDEMPOTENCY_KEY]
+        request=PaymentCreateInputSerializer,
+        responses={201: PaymentSerializer, 202: PaymentSerializer},
+        parameters=[IDEMPOTENCY_KEY],
     )
     @idempotent
     def post(self, request: Request, locator: str) -> Response:
@@ -23,7 +34,31 @@ class PaymentCreateApi(APIView):
         payment = services.payment_create(
             locator=locator,
             payment_method=payload.validated_data["payment_method"],
+            return_url=payload.validated_data["return_url"],
             user=request.user,
         )
         payment.booking.refresh_from_db()
-        return Response(PaymentSerializer(payment).data, status=status.HTTP_201_CREATED)
+        code = status.HTTP_202_ACCEPTED if payment.status == PaymentStatus.REQUIRES_ACTION else status.HTTP_201_CREATED
+        return Response(PaymentSerializer(payment).data, status=code)
+
+
+class StripeWebhookApi(APIView):
+    """Stripe's events. The signature is checked on the raw body (5-minute tolerance); an
+    event is stored once by its id with its effect, so a redelivery changes nothing."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes: list = []
+
+    @extend_schema(
+        request={"application/json": dict},
+        responses={200: OpenApiResponse(description="Received (also for a replay)"), 400: None},
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        payload = request.body
+        provider = get_provider("stripe")
+        event = provider.webhook_event(payload, request.headers.get("Stripe-Signature", ""))
+        new, outcome = services.webhook_event_apply(provider=provider.name, event=event)
+        logger.info("stripe event %s %s: %s", event.id, event.type, outcome)
+        return Response({"received": True, "duplicate": not new})

@@ -1,20 +1,42 @@
-"""Payment providers behind one contract; `get_provider()` picks one from settings."""
+"""Payment providers behind one contract; `get_provider()` picks one from settings
+(`PAYMENT_PROVIDER`: `stripe` when Stripe keys are set, else `sandbox`)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.module_loading import import_string
 
-from apps.payments.providers.base import ChargeRequest, ChargeResult, PaymentProvider
-from apps.payments.providers.sandbox import SandboxProvider
+from apps.payments.providers.base import (
+    ChargeRequest,
+    IntentRequest,
+    PaymentProvider,
+    PaymentState,
+    RefundRequest,
+    RefundState,
+    WebhookEvent,
+)
 
-__all__ = ["ChargeRequest", "ChargeResult", "PaymentProvider", "get_provider"]
+__all__ = [
+    "ChargeRequest",
+    "IntentRequest",
+    "PaymentProvider",
+    "PaymentState",
+    "RefundRequest",
+    "RefundState",
+    "WebhookEvent",
+    "get_provider",
+]
 
-_PROVIDERS: dict[str, type[PaymentProvider]] = {"sandbox": SandboxProvider}
+_PROVIDERS = {
+    "sandbox": "apps.payments.providers.sandbox.SandboxProvider",
+    "stripe": "apps.payments.providers.stripe.StripeProvider",
+}
 
 
 def get_provider(name: str | None = None) -> PaymentProvider:
     key = name or settings.PAYMENT_PROVIDER
     try:
-        return _PROVIDERS[key]()
+        path = _PROVIDERS[key]
     except KeyError as exc:
         raise LookupError(f"unknown payment provider {key!r}") from exc
+    return import_string(path)()

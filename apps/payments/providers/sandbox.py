@@ -1,13 +1,29 @@
-"""A local provider that behaves like Stripe's test mode for its test payment methods,
-so the whole flow works offline. It never sees a card number: only these ids."""
+"""A local provider that behaves like Stripe's test mode for its test payment methods, so
+the whole flow works offline and in the demo. It keeps its own books in `SandboxRecord`
+(what a real provider keeps on its servers), each write in its own transaction, so the
+project can retrieve, refund and reconcile against it exactly as against Stripe. It
+never sees a card number: only these ids."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from datetime import datetime
+from decimal import Decimal
 
-from apps.payments.errors import PaymentMethodInvalid
-from apps.payments.models import PaymentStatus
-from apps.payments.providers.base import ChargeRequest, ChargeResult
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from apps.payments.errors import PaymentMethodInvalid, PaymentProviderUnavailable, RefundNotAllowed
+from apps.payments.models import PaymentStatus, RefundStatus, SandboxRecord
+from apps.payments.providers.base import (
+    ChargeRequest,
+    IntentRequest,
+    PaymentState,
+    RefundRequest,
+    RefundState,
+    WebhookEvent,
+)
 
 TEST_PAYMENT_METHODS = {
     "pm_card_visa": "Visa, succeeds",
@@ -15,6 +31,43 @@ TEST_PAYMENT_METHODS = {
     "pm_card_chargeDeclined": "Declined by the issuer",
     "pm_card_authenticationRequired": "Needs 3-D Secure",
 }
+DECLINE_MESSAGE = "Your card was declined."
+
+
+def _reference(prefix: str, idempotency_key: str) -> str:
+    # Same idempotency key, same reference: a replayed call is the same object.
+    return f"{prefix}_sandbox_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}"
+
+
+def _payment_state(record: SandboxRecord) -> PaymentState:
+    next_action_url = ""
+    if record.status == PaymentStatus.REQUIRES_ACTION and record.payment_method:
+        next_action_url = reverse("payments:authenticate", args=[record.reference])
+    return PaymentState(
+        reference=record.reference,
+        status=record.status,
+        amount=record.amount,
+        currency=record.currency,
+        failure_code=record.failure_code,
+        failure_message=DECLINE_MESSAGE if record.failure_code else "",
+        client_secret=f"{record.reference}_secret" if record.status != PaymentStatus.SUCCEEDED else "",
+        next_action_url=next_action_url,
+        metadata=dict(record.metadata),
+        created=record.created,
+    )
+
+
+def _refund_state(record: SandboxRecord) -> RefundState:
+    return RefundState(
+        reference=record.reference,
+        payment_reference=record.payment_reference,
+        status=record.status,
+        amount=record.amount,
+        currency=record.currency,
+        failure_code=record.failure_code,
+        metadata=dict(record.metadata),
+        created=record.created,
+    )
 
 
 class SandboxProvider:
@@ -24,17 +77,113 @@ class SandboxProvider:
         if payment_method not in TEST_PAYMENT_METHODS:
             raise PaymentMethodInvalid(f"Use one of the sandbox test methods: {', '.join(TEST_PAYMENT_METHODS)}.")
 
-    def charge(self, request: ChargeRequest) -> ChargeResult:
+    def _create(self, **fields) -> SandboxRecord:
+        try:
+            with transaction.atomic():
+                return SandboxRecord.objects.create(**fields)
+        except IntegrityError:
+            # The same idempotency key again: the first answer, as Stripe gives it.
+            return SandboxRecord.objects.get(idempotency_key=fields["idempotency_key"])
+
+    def _get(self, reference: str, kind: str) -> SandboxRecord:
+        try:
+            return SandboxRecord.objects.get(reference=reference, kind=kind)
+        except SandboxRecord.DoesNotExist as exc:
+            raise PaymentProviderUnavailable(f"The sandbox has no {kind} {reference}.") from exc
+
+    def charge(self, request: ChargeRequest) -> PaymentState:
         self.check_payment_method(request.payment_method)
-        # Same idempotency key, same reference: a replayed call is the same charge.
-        reference = "pi_sandbox_" + hashlib.sha256(request.idempotency_key.encode()).hexdigest()[:24]
+        status, failure = PaymentStatus.SUCCEEDED, ""
         if request.payment_method == "pm_card_chargeDeclined":
-            return ChargeResult(
-                status=PaymentStatus.FAILED,
-                reference=reference,
-                failure_code="card_declined",
-                failure_message="Your card was declined.",
+            status, failure = PaymentStatus.FAILED, "card_declined"
+        elif request.payment_method == "pm_card_authenticationRequired":
+            status = PaymentStatus.REQUIRES_ACTION
+        record = self._create(
+            reference=_reference("pi", request.idempotency_key),
+            kind=SandboxRecord.Kind.PAYMENT,
+            idempotency_key=request.idempotency_key,
+            status=status,
+            amount=request.amount,
+            currency=request.currency,
+            payment_method=request.payment_method,
+            failure_code=failure,
+            metadata=request.metadata,
+        )
+        return _payment_state(record)
+
+    def intent_create(self, request: IntentRequest) -> PaymentState:
+        record = self._create(
+            reference=_reference("pi", request.idempotency_key),
+            kind=SandboxRecord.Kind.PAYMENT,
+            idempotency_key=request.idempotency_key,
+            status=PaymentStatus.REQUIRES_ACTION,
+            amount=request.amount,
+            currency=request.currency,
+            metadata=request.metadata,
+        )
+        return _payment_state(record)
+
+    def retrieve(self, reference: str) -> PaymentState:
+        return _payment_state(self._get(reference, SandboxRecord.Kind.PAYMENT))
+
+    def authenticate(self, reference: str, *, approve: bool) -> PaymentState:
+        """The 3-D Secure challenge's answer (the sandbox's stand-in for the bank's page)."""
+        with transaction.atomic():
+            record = SandboxRecord.objects.select_for_update().get(reference=reference, kind=SandboxRecord.Kind.PAYMENT)
+            if record.status == PaymentStatus.REQUIRES_ACTION:
+                record.status = PaymentStatus.SUCCEEDED if approve else PaymentStatus.FAILED
+                record.failure_code = "" if approve else "payment_intent_authentication_failure"
+                record.save(update_fields=["status", "failure_code"])
+        return _payment_state(record)
+
+    def cancel(self, reference: str) -> PaymentState:
+        with transaction.atomic():
+            record = SandboxRecord.objects.select_for_update().get(reference=reference, kind=SandboxRecord.Kind.PAYMENT)
+            if record.status in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.PENDING, PaymentStatus.FAILED):
+                record.status = PaymentStatus.CANCELED
+                record.save(update_fields=["status"])
+        return _payment_state(record)
+
+    def refund(self, request: RefundRequest) -> RefundState:
+        with transaction.atomic():
+            payment = SandboxRecord.objects.select_for_update().get(
+                reference=request.payment_reference, kind=SandboxRecord.Kind.PAYMENT
             )
-        if request.payment_method == "pm_card_authenticationRequired":
-            return ChargeResult(status=PaymentStatus.REQUIRES_ACTION, reference=reference)
-        return ChargeResult(status=PaymentStatus.SUCCEEDED, reference=reference)
+            existing = SandboxRecord.objects.filter(idempotency_key=request.idempotency_key).first()
+            if existing is not None:
+                return _refund_state(existing)
+            if payment.status != PaymentStatus.SUCCEEDED:
+                raise RefundNotAllowed("The sandbox payment did not succeed; there is nothing to refund.")
+            refunded = sum(
+                SandboxRecord.objects.filter(
+                    kind=SandboxRecord.Kind.REFUND, payment_reference=payment.reference, status=RefundStatus.SUCCEEDED
+                ).values_list("amount", flat=True),
+                Decimal(0),
+            )
+            if refunded + request.amount > payment.amount:
+                raise RefundNotAllowed("The sandbox refunds would exceed the payment.")
+            record = SandboxRecord.objects.create(
+                reference=_reference("re", request.idempotency_key),
+                kind=SandboxRecord.Kind.REFUND,
+                idempotency_key=request.idempotency_key,
+                status=RefundStatus.SUCCEEDED,
+                amount=request.amount,
+                currency=request.currency,
+                payment_reference=payment.reference,
+                metadata=request.metadata,
+            )
+        return _refund_state(record)
+
+    def retrieve_refund(self, reference: str) -> RefundState:
+        return _refund_state(self._get(reference, SandboxRecord.Kind.REFUND))
+
+    def payments_between(self, start: datetime, end: datetime) -> Iterator[PaymentState]:
+        records = SandboxRecord.objects.filter(kind=SandboxRecord.Kind.PAYMENT, created__gte=start, created__lt=end)
+        return (_payment_state(record) for record in records.order_by("created").iterator())
+
+    def refunds_between(self, start: datetime, end: datetime) -> Iterator[RefundState]:
+        records = SandboxRecord.objects.filter(kind=SandboxRecord.Kind.REFUND, created__gte=start, created__lt=end)
+        return (_refund_state(record) for record in records.order_by("created").iterator())
+
+    def webhook_event(self, payload: bytes, signature: str) -> WebhookEvent:
+        raise PaymentProviderUnavailable("The sandbox sends no webhooks; its answers are final when given.")

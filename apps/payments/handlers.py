@@ -1,0 +1,22 @@
+"""Reactions to events. Each runs at least once per event and is idempotent: a refund is
+recorded once per source (`Refund.source_key`) and sent with a provider idempotency key."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from apps.core.models import OutboxEvent
+from apps.core.outbox import event_handler
+from apps.payments import services
+
+
+@event_handler("booking.cancelled")
+def refund_cancelled_booking(event: OutboxEvent) -> None:
+    services.booking_cancellation_refund(
+        locator=event.payload["locator"], refund_amount=Decimal(event.payload.get("refund_amount") or "0")
+    )
+
+
+@event_handler("refund.requested")
+def send_refund_to_provider(event: OutboxEvent) -> None:
+    services.refund_execute(refund_id=event.payload["refund_id"])
