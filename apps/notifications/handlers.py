@@ -8,6 +8,7 @@ from apps.bookings import selectors as booking_selectors
 from apps.core.models import OutboxEvent
 from apps.core.outbox import event_handler
 from apps.notifications import services
+from apps.payments.models import Refund
 
 
 @event_handler("booking.confirmed")
@@ -25,5 +26,20 @@ def send_booking_confirmation(event: OutboxEvent) -> None:
         recipient=booking.contact_email,
         subject=render_to_string("notifications/booking_confirmed_subject.txt", context).strip(),
         body=render_to_string("notifications/booking_confirmed.txt", context),
+        user=booking.user,
+    )
+
+
+@event_handler("refund.succeeded")
+def send_refund_notice(event: OutboxEvent) -> None:
+    refund = Refund.objects.select_related("payment__booking__user").get(pk=event.payload["refund_id"])
+    booking = refund.payment.booking
+    context = {"booking": booking, "refund": refund}
+    services.notification_email_send(
+        event_id=event.id,
+        kind="refund_succeeded",
+        recipient=booking.contact_email,
+        subject=render_to_string("notifications/refund_succeeded_subject.txt", context).strip(),
+        body=render_to_string("notifications/refund_succeeded.txt", context),
         user=booking.user,
     )

@@ -398,6 +398,59 @@ def refund_create(
         )
 
 
+def refund_allowance(*, payment: Payment) -> Decimal:
+    """What the fare rules let an agent refund on this payment now: all of a payment that
+    never paid its booking; for a cancelled booking, the refund its cancellation quoted;
+    for a confirmed one, what cancelling it now would give back. Less what is already
+    refunded. Only an admin may go beyond it (and the override is recorded)."""
+    left = payment.amount - payment.amount_refunded
+    if payment.status != PaymentStatus.SUCCEEDED:
+        return Decimal("0.00")
+    if not payment.applied:
+        return left
+    booking = payment.booking
+    if booking.status == BookingStatus.CANCELLED:
+        event = booking.events.filter(kind="cancelled").order_by("-at").first()
+        quoted = Decimal(event.detail.get("refund_amount", "0")) if event is not None else Decimal(0)
+    elif booking.status == BookingStatus.CONFIRMED:
+        quoted = booking_services.booking_cancellation_quote(booking=booking).refund_amount
+    else:
+        quoted = Decimal(0)
+    return max(min(quoted - payment.amount_refunded, left), Decimal("0.00"))
+
+
+def refund_by_staff(
+    *, payment_id: int, amount: Decimal, user: User, note: str, token: str, override: bool = False
+) -> Refund:
+    """An agent's refund, within the fare rules; an admin may override them. Recorded on
+    the booking's timeline with who asked, how much, why and whether rules were overridden.
+    `token` comes from the form, so a double submit makes one refund."""
+    if override and not user.is_superuser:
+        raise RefundNotAllowed("Only an admin may override the fare rules.")
+    if not note.strip():
+        raise RefundNotAllowed("Say why the money goes back.")
+    with transaction.atomic():
+        locator = Payment.objects.filter(pk=payment_id).values_list("booking__locator", flat=True).get()
+        booking_locks.booking_lock(locator=locator)
+        payment = _payment_lock(payment_id)
+        source_key = f"staff:{token}"
+        if not Refund.objects.filter(source_key=source_key).exists():
+            allowed = refund_allowance(payment=payment)
+            if not override and amount > allowed:
+                raise RefundNotAllowed(
+                    f"The fare rules allow at most {allowed} {payment.currency} here; an admin may override them."
+                )
+        label = f"{user.email} (override of the fare rules)" if override else user.email
+        return _refund_record(
+            payment=payment,
+            amount=amount,
+            reason=RefundReason.AGENT,
+            source_key=source_key,
+            requested_by=label,
+            note=note.strip()[:300],
+        )
+
+
 def booking_cancellation_refund(*, locator: str, refund_amount: Decimal) -> Refund | None:
     """The refund a cancellation quoted, taken from the payment that paid the booking."""
     if refund_amount <= 0:

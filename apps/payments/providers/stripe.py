@@ -95,7 +95,7 @@ class StripeProvider:
             params["automatic_payment_methods"] = {"enabled": True, "allow_redirects": "never"}
         try:
             intent = self._client.v1.payment_intents.create(
-                params,  # type: ignore[arg-type]
+                params,
                 {"idempotency_key": request.idempotency_key},
             )
         except stripe.CardError as exc:
@@ -114,7 +114,7 @@ class StripeProvider:
         }
         try:
             intent = self._client.v1.payment_intents.create(
-                params,  # type: ignore[arg-type]
+                params,
                 {"idempotency_key": request.idempotency_key},
             )
         except stripe.StripeError as exc:
@@ -149,7 +149,7 @@ class StripeProvider:
         }
         try:
             refund = self._client.v1.refunds.create(
-                params,  # type: ignore[arg-type]
+                params,
                 {"idempotency_key": request.idempotency_key},
             )
         except stripe.StripeError as exc:
@@ -166,7 +166,7 @@ class StripeProvider:
     def payments_between(self, start: datetime, end: datetime) -> Iterator[PaymentState]:
         params: dict[str, Any] = {"created": _created_range(start, end), "limit": _LIST_PAGE_SIZE}
         try:
-            for intent in self._client.v1.payment_intents.list(params).auto_paging_iter():  # type: ignore[arg-type]
+            for intent in self._client.v1.payment_intents.list(params).auto_paging_iter():
                 yield payment_state(intent.to_dict())
         except stripe.StripeError as exc:
             raise _provider_error(exc, "payments_between") from exc
@@ -174,7 +174,7 @@ class StripeProvider:
     def refunds_between(self, start: datetime, end: datetime) -> Iterator[RefundState]:
         params: dict[str, Any] = {"created": _created_range(start, end), "limit": _LIST_PAGE_SIZE}
         try:
-            for refund in self._client.v1.refunds.list(params).auto_paging_iter():  # type: ignore[arg-type]
+            for refund in self._client.v1.refunds.list(params).auto_paging_iter():
                 yield refund_state(refund.to_dict())
         except stripe.StripeError as exc:
             raise _provider_error(exc, "refunds_between") from exc

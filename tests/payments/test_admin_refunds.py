@@ -1,0 +1,135 @@
+"""Agents refund from the admin within the fare rules; only an admin may override them;
+every refund is on the booking's timeline and in the admin log."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.models import Permission
+
+from apps.bookings import services as booking_services
+from apps.inventory.offers import PassengerMix, offer_build
+from apps.payments.models import Payment, Refund, RefundStatus, SandboxRecord
+from apps.payments.services import payment_create
+from tests.factories import FareClassFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _paid(fare_class) -> Payment:
+    offer = offer_build(slices=[[fare_class]], mix=PassengerMix(adults=1), cabin="economy")
+    booking = booking_services.booking_create(
+        offer_id=offer.id,
+        passengers=[booking_services.PassengerInput(type="adult", given_name="Ada", family_name="Lovelace")],
+        contact=booking_services.ContactInput(email="ada@example.com"),
+        user=None,
+    )
+    return payment_create(
+        locator=booking.locator, payment_method="pm_card_visa", user=None, guest_locators=[booking.locator]
+    )
+
+
+@pytest.fixture
+def agent_client(client):
+    agent = UserFactory(email="agent@example.com", is_staff=True)
+    agent.user_permissions.add(
+        *Permission.objects.filter(content_type__app_label="payments", codename__in=["view_payment", "add_refund"])
+    )
+    client.force_login(agent)
+    return client
+
+
+def _form(client, payment: Payment):
+    response = client.get(f"/admin/payments/payment/{payment.pk}/refund/")
+    assert response.status_code == 200
+    return response, response.context["form"].initial["token"]
+
+
+def test_agent_refunds_what_the_fare_rules_allow(agent_client, django_capture_on_commit_callbacks):
+    # Refundable fare of 200 with a change fee of 50: cancelling now would give back 150.
+    payment = _paid(FareClassFactory(refundable=True, change_fee=Decimal("50.00")))
+    response, token = _form(agent_client, payment)
+    assert "150.00 EUR" in response.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        agent_client.post(
+            f"/admin/payments/payment/{payment.pk}/refund/",
+            {"amount": "150.00", "note": "Customer called: illness", "token": token},
+        )
+    refund = Refund.objects.get(payment=payment)
+    assert (refund.amount, refund.status, refund.requested_by) == (
+        Decimal("150.00"),
+        RefundStatus.SUCCEEDED,
+        "agent@example.com",
+    )
+    assert SandboxRecord.objects.get(kind="refund").amount == Decimal("150.00")
+    event = payment.booking.events.get(kind="refund_requested")
+    assert (event.actor_label, event.detail["amount"]) == ("agent@example.com", "150.00")
+    assert LogEntry.objects.filter(object_id=str(payment.pk), change_message__contains="illness").exists()
+
+
+def test_a_double_submitted_refund_form_refunds_once(agent_client):
+    payment = _paid(FareClassFactory(refundable=True, change_fee=Decimal("0.00")))
+    _, token = _form(agent_client, payment)
+    for _ in range(2):
+        agent_client.post(
+            f"/admin/payments/payment/{payment.pk}/refund/", {"amount": "50.00", "note": "goodwill", "token": token}
+        )
+    assert Refund.objects.filter(payment=payment).count() == 1
+    payment.refresh_from_db()
+    assert payment.amount_refunded == Decimal("50.00")
+
+
+def test_agent_cannot_go_beyond_the_fare_rules_or_override_them(agent_client):
+    payment = _paid(FareClassFactory(refundable=False))
+    _, token = _form(agent_client, payment)
+    response = agent_client.post(
+        f"/admin/payments/payment/{payment.pk}/refund/", {"amount": "10.00", "note": "please", "token": token}
+    )
+    assert "allow at most 0.00 EUR" in response.content.decode()
+    response = agent_client.post(
+        f"/admin/payments/payment/{payment.pk}/refund/",
+        {"amount": "10.00", "note": "please", "token": token, "override": "on"},
+    )
+    assert "Only an admin may override" in response.content.decode()
+    assert not Refund.objects.exists()
+    payment.refresh_from_db()
+    assert payment.amount_refunded == 0
+
+
+def test_admin_overrides_the_fare_rules_and_it_is_recorded(client):
+    client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    payment = _paid(FareClassFactory(refundable=False))
+    _, token = _form(client, payment)
+    client.post(
+        f"/admin/payments/payment/{payment.pk}/refund/",
+        {"amount": "200.00", "note": "Flight moved by 5 hours", "token": token, "override": "on"},
+    )
+    refund = Refund.objects.get(payment=payment)
+    assert refund.amount == Decimal("200.00")
+    assert refund.requested_by == "root@example.com (override of the fare rules)"
+    assert payment.booking.events.get(kind="refund_requested").actor_label.endswith("(override of the fare rules)")
+
+
+def test_staff_without_the_refund_permission_are_refused(client):
+    client.force_login(UserFactory(is_staff=True))
+    payment = _paid(FareClassFactory(refundable=True))
+    assert client.get(f"/admin/payments/payment/{payment.pk}/refund/").status_code == 403
+    assert client.post(f"/admin/payments/payment/{payment.pk}/refund/", {"amount": "1", "note": "x"}).status_code == 403
+    assert not Refund.objects.exists()
+
+
+def test_payments_refunds_and_events_are_listed_with_filters(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    payment = _paid(FareClassFactory())
+    page = client.get("/admin/payments/payment/?status__exact=succeeded").content.decode()
+    assert payment.booking.locator in page
+    assert payment.provider_reference in page
+    assert (
+        client.get("/admin/payments/payment/?status__exact=failed").content.decode().count(payment.provider_reference)
+        == 0
+    )
+    assert client.get("/admin/payments/refund/?reason__exact=agent").status_code == 200
+    assert client.get("/admin/payments/providerevent/").status_code == 200
