@@ -4,8 +4,27 @@ from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
 
-# Minor units per currency; the default of 2 covers almost everything we sell in.
-_MINOR_UNITS = {"JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "OMR": 3}
+# Minor units per currency (ISO 4217); the default of 2 covers almost everything else.
+_ZERO_DECIMAL = [
+    "BIF",
+    "CLP",
+    "DJF",
+    "GNF",
+    "ISK",
+    "JPY",
+    "KMF",
+    "KRW",
+    "MGA",
+    "PYG",
+    "RWF",
+    "UGX",
+    "VND",
+    "VUV",
+    "XAF",
+    "XOF",
+    "XPF",
+]
+_MINOR_UNITS = {**dict.fromkeys(_ZERO_DECIMAL, 0), "BHD": 3, "JOD": 3, "KWD": 3, "OMR": 3, "TND": 3}
 
 CURRENCY_MAX_DIGITS = 12
 CURRENCY_DECIMAL_PLACES = 2

@@ -28,6 +28,7 @@ from apps.payments.errors import (
     BookingAlreadyPaid,
     PaymentDeclined,
     PaymentInProgress,
+    PaymentMethodInvalid,
     PaymentProviderUnavailable,
     RefundNotAllowed,
 )
@@ -244,6 +245,13 @@ def _abandon_waiting(*, booking: Booking, actor_label: str) -> None:
         payment_state_apply(payment_id=payment.pk, state=state, at=clock.now(), actor_label=actor_label)
 
 
+def _attempt_fail(*, payment: Payment, code: str, actor_label: str) -> None:
+    state = PaymentState(
+        reference="", status=PaymentStatus.FAILED, amount=payment.amount, currency=payment.currency, failure_code=code
+    )
+    payment_state_apply(payment_id=payment.pk, state=state, actor_label=actor_label)
+
+
 def _result(payment: Payment, outcome: str) -> Payment:
     """What the customer is told about an attempt that has an answer."""
     if payment.status == PaymentStatus.FAILED:
@@ -294,21 +302,15 @@ def payment_create(
                 return_url=return_url,
             )
         )
+    except PaymentMethodInvalid as error:
+        # The provider refused the method before charging (e.g. an unknown id at Stripe).
+        _attempt_fail(payment=payment, code="payment_method_invalid", actor_label=actor_label)
+        raise error
     except PaymentProviderUnavailable:
         # We do not know whether the charge happened. The attempt fails here; if the
         # provider did take the money, its webhook (or reconciliation) finds this payment
         # by its metadata and refunds or applies it.
-        payment_state_apply(
-            payment_id=payment.pk,
-            state=PaymentState(
-                reference="",
-                status=PaymentStatus.FAILED,
-                amount=payment.amount,
-                currency=payment.currency,
-                failure_code="provider_unavailable",
-            ),
-            actor_label=actor_label,
-        )
+        _attempt_fail(payment=payment, code="provider_unavailable", actor_label=actor_label)
         raise
     payment, outcome = payment_state_apply(payment_id=payment.pk, state=state, actor_label=actor_label)
     if payment.status == PaymentStatus.REQUIRES_ACTION:
@@ -349,7 +351,7 @@ def payment_for_page(*, locator: str, user: User | None, guest_locators: Iterabl
             )
         )
     except PaymentProviderUnavailable:
-        Payment.objects.filter(pk=payment.pk).update(status=PaymentStatus.FAILED, failure_code="provider_unavailable")
+        _attempt_fail(payment=payment, code="provider_unavailable", actor_label=SYSTEM)
         raise
     payment_state_apply(payment_id=payment.pk, state=state)
     return state
