@@ -184,6 +184,9 @@ def payment_state_apply(
         booking_locks.booking_lock(locator=locator)
         payment = _payment_lock(payment_id)
         if not _moves_forward(payment, state, at):
+            if state.reference and not payment.provider_reference:
+                payment.provider_reference = state.reference
+                payment.save(update_fields=["provider_reference", "updated_at"])
             return payment, ""
         payment.status = state.status
         if state.reference and not payment.provider_reference:
@@ -609,7 +612,13 @@ def _event_effect(*, provider: str, event: WebhookEvent) -> str:
     if event.refund is not None:
         refund = _refund_for_state(provider=provider, state=event.refund)
         if refund is None:
-            adopted = provider_refund_adopt(provider=provider, state=event.refund)
+            try:
+                adopted = provider_refund_adopt(provider=provider, state=event.refund)
+            except RefundNotAllowed as error:
+                # More refunded at the provider than we can book against the payment:
+                # acknowledged here, reported by reconciliation for a person to look at.
+                logger.warning("refund %s at %s not recorded: %s", event.refund.reference, provider, error.detail)
+                return f"needs attention: {error.detail}"
             return f"refund {adopted.pk}: adopted" if adopted else "ignored: not our refund"
         _, moved = refund_state_apply(refund_id=refund.pk, state=event.refund, at=event.created)
         return f"refund {refund.pk}: {refund.status if moved else 'no change'}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core import mail
@@ -12,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from apps.bookings.models import Booking, BookingStatus
 from apps.inventory.demo import demo_network_ensure
+from apps.inventory.models import FareClass
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -85,8 +87,9 @@ def test_guest_books_and_pays_and_gets_tickets_and_confirmation_email(page: Page
     screenshot("visa-chosen")
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
 
-    expect(page).to_have_url(re.compile(rf"/bookings/{locator}/$"))
+    expect(page).to_have_url(re.compile(rf"/payments/{locator}/receipt/\d+/$"))
     expect(page.get_by_role("status")).to_have_text("Payment received. Your booking is confirmed.")
+    expect(page.get_by_role("heading", name="Receipt")).to_be_visible()
     summary = page.locator(".booking-summary")
     expect(summary.locator(".status")).to_have_text("confirmed")
     expect(summary.locator("[data-locator]")).to_have_text(locator)
@@ -135,3 +138,64 @@ def test_declined_card_shows_an_error_and_keeps_the_seats_held(page: Page, scree
     assert booking.hold_expires_at > timezone.now()
     assert not booking.passengers.exclude(ticket_number=None).exists()
     assert mailoutbox == []
+
+
+def test_3d_secure_challenge_then_receipt_and_payments_on_the_booking_page(
+    page: Page, screenshot, demo_network, mailoutbox
+):
+    travel_date = demo_network + timedelta(days=2)
+    locator = search_and_hold_seats(page, screenshot, travel_date=travel_date)
+    total = page.locator(".booking-summary .price").text_content().removeprefix("Total ").strip()
+
+    page.get_by_role("group", name="Test card").get_by_role("radio", name="Needs 3-D Secure").check()
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+
+    # First the bank refuses: back on the payment page, seats still held.
+    expect(page.get_by_role("heading", name="Confirm your payment")).to_be_visible()
+    expect(page.locator(".three-ds .amount")).to_have_text(total)
+    screenshot("3ds-challenge")
+    page.get_by_role("button", name="Refuse").click()
+    expect(page).to_have_url(re.compile(rf"/payments/{locator}/$"))
+    expect(page.get_by_role("alert")).to_have_text("Your card was declined.")
+    expect(page.locator(".booking-summary .status")).to_have_text("held")
+
+    # Then the customer tries again and confirms.
+    page.get_by_role("group", name="Test card").get_by_role("radio", name="Needs 3-D Secure").check()
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    page.get_by_role("button", name="Confirm payment").click()
+
+    expect(page).to_have_url(re.compile(rf"/payments/{locator}/receipt/\d+/$"))
+    expect(page.get_by_role("heading", name="Receipt")).to_be_visible()
+    expect(page.locator(".receipt .amount")).to_have_text(total)
+    expect(page.locator(".booking-summary .status")).to_have_text("confirmed")
+    screenshot("receipt")
+
+    page.get_by_role("link", name="Back to the booking").click()
+    payments = page.locator("section.payments tbody tr")
+    expect(payments).to_have_count(2)
+    expect(page.locator('section.payments tr[data-payment-status="succeeded"]')).to_contain_text(total)
+    expect(page.locator('section.payments tr[data-payment-status="failed"]')).to_be_visible()
+    screenshot("booking-payments")
+    assert Booking.objects.get(locator=locator).status == BookingStatus.CONFIRMED
+    assert len(mailoutbox) == 1
+
+
+def test_cancelling_a_paid_booking_shows_the_refund(page: Page, screenshot, demo_network):
+    FareClass.objects.update(refundable=True, change_fee=0)
+    travel_date = demo_network + timedelta(days=2)
+    locator = search_and_hold_seats(page, screenshot, travel_date=travel_date)
+    total = page.locator(".booking-summary .price").text_content().removeprefix("Total ").strip()
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    page.get_by_role("link", name="Back to the booking").click()
+    expect(page.locator(".cancel-booking .refund")).to_have_text(total)
+
+    page.get_by_label("Yes, cancel this booking for every passenger").check()
+    page.get_by_role("button", name="Cancel booking").click()
+
+    expect(page.locator(".booking-summary .status")).to_have_text("cancelled")
+    row = page.locator("section.refunds tbody tr")
+    expect(row).to_contain_text(total)
+    expect(row).to_contain_text("Booking cancelled")
+    expect(row).to_have_attribute("data-refund-status", "succeeded")
+    screenshot("refund-shown")
+    assert Booking.objects.get(locator=locator).payments.get().amount_refunded == Decimal(total.split()[0])

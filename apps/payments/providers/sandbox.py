@@ -85,9 +85,10 @@ class SandboxProvider:
             # The same idempotency key again: the first answer, as Stripe gives it.
             return SandboxRecord.objects.get(idempotency_key=fields["idempotency_key"])
 
-    def _get(self, reference: str, kind: str) -> SandboxRecord:
+    def _get(self, reference: str, kind: str, *, for_update: bool = False) -> SandboxRecord:
+        records = SandboxRecord.objects.select_for_update() if for_update else SandboxRecord.objects
         try:
-            return SandboxRecord.objects.get(reference=reference, kind=kind)
+            return records.get(reference=reference, kind=kind)
         except SandboxRecord.DoesNotExist as exc:
             raise PaymentProviderUnavailable(f"The sandbox has no {kind} {reference}.") from exc
 
@@ -129,7 +130,7 @@ class SandboxProvider:
     def authenticate(self, reference: str, *, approve: bool) -> PaymentState:
         """The 3-D Secure challenge's answer (the sandbox's stand-in for the bank's page)."""
         with transaction.atomic():
-            record = SandboxRecord.objects.select_for_update().get(reference=reference, kind=SandboxRecord.Kind.PAYMENT)
+            record = self._get(reference, SandboxRecord.Kind.PAYMENT, for_update=True)
             if record.status == PaymentStatus.REQUIRES_ACTION:
                 record.status = PaymentStatus.SUCCEEDED if approve else PaymentStatus.FAILED
                 record.failure_code = "" if approve else "payment_intent_authentication_failure"
@@ -138,7 +139,7 @@ class SandboxProvider:
 
     def cancel(self, reference: str) -> PaymentState:
         with transaction.atomic():
-            record = SandboxRecord.objects.select_for_update().get(reference=reference, kind=SandboxRecord.Kind.PAYMENT)
+            record = self._get(reference, SandboxRecord.Kind.PAYMENT, for_update=True)
             if record.status in (PaymentStatus.REQUIRES_ACTION, PaymentStatus.PENDING, PaymentStatus.FAILED):
                 record.status = PaymentStatus.CANCELED
                 record.save(update_fields=["status"])
@@ -146,9 +147,13 @@ class SandboxProvider:
 
     def refund(self, request: RefundRequest) -> RefundState:
         with transaction.atomic():
-            payment = SandboxRecord.objects.select_for_update().get(
-                reference=request.payment_reference, kind=SandboxRecord.Kind.PAYMENT
+            payment = (
+                SandboxRecord.objects.select_for_update()
+                .filter(reference=request.payment_reference, kind=SandboxRecord.Kind.PAYMENT)
+                .first()
             )
+            if payment is None:
+                raise RefundNotAllowed("The sandbox has no such payment to refund.")
             existing = SandboxRecord.objects.filter(idempotency_key=request.idempotency_key).first()
             if existing is not None:
                 return _refund_state(existing)
