@@ -221,7 +221,7 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 # Only for a local stand-in of Stripe's API (tests, stripe-mock); empty means api.stripe.com.
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
-PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="stripe" if STRIPE_SECRET_KEY else "sandbox")
+PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="") or ("stripe" if STRIPE_SECRET_KEY else "sandbox")
 # Payments still awaiting the customer after this long are asked for their state again.
 PAYMENT_STALE_MINUTES = env.int("PAYMENT_STALE_MINUTES", default=30)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="flightbook-demo")
