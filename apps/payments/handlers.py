@@ -17,6 +17,13 @@ def refund_cancelled_booking(event: OutboxEvent) -> None:
     )
 
 
+@event_handler("booking.cancelled")
+def cancel_waiting_payments(event: OutboxEvent) -> None:
+    """A 3-D Secure challenge left open on a cancelled booking is cancelled at the provider,
+    so that approving it later charges nobody (were it approved first, it is refunded)."""
+    services.payments_abandon(locator=event.payload["locator"])
+
+
 @event_handler("refund.requested")
 def send_refund_to_provider(event: OutboxEvent) -> None:
     services.refund_execute(refund_id=event.payload["refund_id"])

@@ -72,8 +72,9 @@ def _payable(booking: Booking) -> None:
 
 
 def _payment_lock(pk: int) -> Payment:
+    """Lock a payment row (only it: the caller has locked its booking first)."""
     with lock_timeout():
-        return Payment.objects.select_for_update().select_related("booking").get(pk=pk)
+        return Payment.objects.select_for_update(of=("self",)).select_related("booking").get(pk=pk)
 
 
 def _actor_label(user: User | None) -> str:
@@ -253,6 +254,11 @@ def _attempt_fail(*, payment: Payment, code: str, actor_label: str) -> None:
         reference="", status=PaymentStatus.FAILED, amount=payment.amount, currency=payment.currency, failure_code=code
     )
     payment_state_apply(payment_id=payment.pk, state=state, actor_label=actor_label)
+
+
+def payments_abandon(*, locator: str, actor_label: str = SYSTEM) -> None:
+    """Cancel every attempt of a booking that still waits for the customer."""
+    _abandon_waiting(booking=booking_selectors.booking_get_for_system(locator=locator), actor_label=actor_label)
 
 
 def _result(payment: Payment, outcome: str) -> Payment:
@@ -477,7 +483,10 @@ def refund_state_apply(*, refund_id: int, state: RefundState, at: datetime | Non
     """Apply what the provider says about a refund. Terminal states are final; a failed or
     canceled refund gives its amount back to what may still be refunded."""
     with transaction.atomic():
-        payment_id = Refund.objects.filter(pk=refund_id).values_list("payment_id", flat=True).get()
+        payment_id, locator = (
+            Refund.objects.filter(pk=refund_id).values_list("payment_id", "payment__booking__locator").get()
+        )
+        booking_locks.booking_lock(locator=locator)
         payment = _payment_lock(payment_id)
         refund = Refund.objects.select_for_update().get(pk=refund_id)
         if state.reference and not refund.provider_reference:

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from apps.payments.errors import PaymentMethodInvalid, PaymentProviderUnavailable, WebhookInvalid
+from apps.payments.errors import PaymentMethodInvalid, PaymentProviderUnavailable, RefundNotAllowed, WebhookInvalid
 from apps.payments.providers import ChargeRequest, IntentRequest, RefundRequest, get_provider
 from tests.payments.stripe_fake import load_fixture, refused_url, sign_webhook, stripe_event
 
@@ -390,3 +390,21 @@ def test_signed_body_that_is_not_json_is_refused(stripe_api):
 
     with pytest.raises(WebhookInvalid):
         get_provider("stripe").webhook_event(body, sign_webhook(body, WEBHOOK_SECRET))
+
+
+def test_a_refund_stripe_will_never_make_is_refused_not_retried(stripe_api):
+    refused = {
+        "error": {
+            "code": "charge_already_refunded",
+            "doc_url": "https://stripe.com/docs/error-codes/charge-already-refunded",
+            "message": "Charge ch_1PgafuB7WZ01zgkWXYmPNZs8 has already been refunded.",
+            "request_log_url": "https://dashboard.stripe.com/test/logs/req_5Gd1sVa8Nq3wKf?t=1234567890",
+            "type": "invalid_request_error",
+        }
+    }
+    stripe_api.respond("POST", "/v1/refunds", refused, status=400)
+
+    with pytest.raises(RefundNotAllowed, match="charge_already_refunded"):
+        get_provider("stripe").refund(refund_request())
+
+    assert len(stripe_api.requests_to("POST", "/v1/refunds")) == 1

@@ -20,7 +20,7 @@ from django.conf import settings
 
 from apps.core.errors import DomainError
 from apps.core.money import minor_units, quantize
-from apps.payments.errors import PaymentMethodInvalid, PaymentProviderUnavailable, WebhookInvalid
+from apps.payments.errors import PaymentMethodInvalid, PaymentProviderUnavailable, RefundNotAllowed, WebhookInvalid
 from apps.payments.models import PaymentStatus, RefundStatus
 from apps.payments.providers.base import (
     ChargeRequest,
@@ -58,6 +58,11 @@ _REFUND_STATUSES = {
 _REFUND_EVENT_PREFIXES = ("refund.", "charge.refund.")
 
 _LIST_PAGE_SIZE = 100
+
+# Stripe's error codes for a refund that can never be made (as opposed to a passing fault).
+_REFUND_REFUSALS = frozenset(
+    {"charge_already_refunded", "amount_too_large", "charge_disputed", "payment_intent_unexpected_state"}
+)
 
 
 class StripeProvider:
@@ -152,6 +157,12 @@ class StripeProvider:
                 params,
                 {"idempotency_key": request.idempotency_key},
             )
+        except stripe.InvalidRequestError as exc:
+            if exc.http_status == 400 and exc.code in _REFUND_REFUSALS:
+                # Stripe will never do this refund (already refunded, too large, disputed):
+                # the caller marks it failed instead of retrying forever.
+                raise RefundNotAllowed(exc.code) from exc
+            raise _provider_error(exc, "refund") from exc
         except stripe.StripeError as exc:
             raise _provider_error(exc, "refund") from exc
         return refund_state(refund.to_dict())
