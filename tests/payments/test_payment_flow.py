@@ -156,7 +156,7 @@ def test_a_card_needing_3ds_answers_202_with_the_banks_page_to_send_the_customer
     body = response.json()
     assert body["status"] == "requires_action"
     assert body["next_action"]["type"] == "redirect_to_url"
-    assert body["next_action"]["url"] == f"/payments/authenticate/{body['provider_reference']}/"
+    assert body["next_action"]["url"] == f"http://testserver/payments/authenticate/{body['provider_reference']}/"
     assert api.get(f"/api/v1/bookings/{booking.locator}/").json()["status"] == "held"
     assert _charges_taken() == 0
 

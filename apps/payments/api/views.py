@@ -38,6 +38,9 @@ class PaymentCreateApi(APIView):
             user=request.user,
         )
         payment.booking.refresh_from_db()
+        action = getattr(payment, "next_action", None)
+        if action and action.get("url", "").startswith("/"):
+            action["url"] = request.build_absolute_uri(action["url"])
         code = status.HTTP_202_ACCEPTED if payment.status == PaymentStatus.REQUIRES_ACTION else status.HTTP_201_CREATED
         return Response(PaymentSerializer(payment).data, status=code)
 
