@@ -91,7 +91,13 @@ class PaymentAdmin(admin.ModelAdmin):
             except DomainError as error:
                 form.add_error(None, error.detail)
             else:
-                self.log_change(request, payment, f"Refund {refund.amount} {refund.currency}: {refund.note}")
+                override = " (override of the fare rules)" if data["override"] else ""
+                self.log_change(
+                    request,
+                    payment,
+                    f"Refund {refund.amount} {refund.currency}{override}; "
+                    f"fare rules allowed {allowance}: {refund.note}",
+                )
                 self.message_user(
                     request,
                     f"Refund of {refund.amount} {refund.currency} sent to {payment.provider}.",

@@ -36,6 +36,7 @@ class RefundReason(models.TextChoices):
     CANCELLATION = "cancellation", "Booking cancelled"
     SEATS_RELEASED = "seats_released", "Paid after the seats were released"
     DUPLICATE = "duplicate", "Booking already paid"
+    AMOUNT_CHANGED = "amount_changed", "Booking total changed during payment"
     BOOKING_CLOSED = "booking_closed", "Paid for a cancelled booking"
     AGENT = "agent", "Refund by an agent"
     DISRUPTION = "disruption", "Airline disruption"

@@ -11,6 +11,7 @@ import logging
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -22,8 +23,9 @@ from apps.bookings import services as booking_services
 from apps.bookings.errors import BookingNotPayable, HoldExpired
 from apps.bookings.models import Booking, BookingStatus
 from apps.core import clock, outbox
+from apps.core.money import quantize
 from apps.inventory.errors import SeatUnavailable, SoldOut
-from apps.inventory.locks import lock_timeout
+from apps.payments import locks as payment_locks
 from apps.payments.errors import (
     BookingAlreadyPaid,
     PaymentDeclined,
@@ -56,6 +58,11 @@ from apps.payments.providers import (
 logger = logging.getLogger(__name__)
 
 SYSTEM = "system"
+# failure_code of a pending attempt whose provider call got no answer (resumed by the next try).
+UNANSWERED = "provider_unavailable"
+# Where a declined payment stays confirmable by the customer's browser (a Stripe
+# PaymentIntent goes back to requires_payment_method): cancelled when a new attempt starts.
+PROVIDERS_WITH_RETRYABLE_FAILURES = ("stripe",)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -69,12 +76,6 @@ def _payable(booking: Booking) -> None:
         raise HoldExpired()
     if status != BookingStatus.HELD:
         raise BookingNotPayable(f"The booking is {status}.")
-
-
-def _payment_lock(pk: int) -> Payment:
-    """Lock a payment row (only it: the caller has locked its booking first)."""
-    with lock_timeout():
-        return Payment.objects.select_for_update(of=("self",)).select_related("booking").get(pk=pk)
 
 
 def _actor_label(user: User | None) -> str:
@@ -91,11 +92,21 @@ def _moves_forward(payment: Payment, state: PaymentState, at: datetime | None) -
         return False
     if state.status in PAYMENT_TERMINAL:
         return True
+    if payment.status == PaymentStatus.FAILED:
+        # A failed attempt is over for us; the customer retries with a new one.
+        return False
     return not (at is not None and payment.provider_updated_at is not None and at < payment.provider_updated_at)
 
 
 def _refund_record(
-    *, payment: Payment, amount: Decimal, reason: str, source_key: str, requested_by: str, note: str = ""
+    *,
+    payment: Payment,
+    amount: Decimal,
+    reason: str,
+    source_key: str,
+    requested_by: str,
+    note: str = "",
+    audit: dict[str, Any] | None = None,
 ) -> Refund:
     """Record a refund to be carried out by the provider (through the outbox). The payment
     row must be locked by the caller. A source asks at most once: the same key returns
@@ -108,6 +119,8 @@ def _refund_record(
     left = payment.amount - payment.amount_refunded
     if amount <= 0 or amount > left:
         raise RefundNotAllowed(f"At most {left} {payment.currency} of this payment can still be refunded.")
+    if quantize(amount, payment.currency) != amount:
+        raise RefundNotAllowed(f"{payment.currency} has no amounts as fine as {amount}.")
     refund = Refund.objects.create(
         payment=payment,
         amount=amount,
@@ -123,7 +136,14 @@ def _refund_record(
         booking=payment.booking,
         kind="refund_requested",
         actor_label=requested_by,
-        detail={"refund_id": refund.pk, "amount": str(amount), "currency": payment.currency, "reason": reason},
+        detail={
+            "refund_id": refund.pk,
+            "amount": str(amount),
+            "currency": payment.currency,
+            "reason": reason,
+            **({"note": note} if note else {}),
+            **(audit or {}),
+        },
     )
     outbox.publish(topic="refund.requested", payload={"refund_id": refund.pk})
     return refund
@@ -138,7 +158,11 @@ def _settle(*, payment: Payment, actor_label: str) -> str:
     booking = payment.booking
     detail = {"payment_id": payment.pk, "amount": str(payment.amount), "currency": payment.currency}
     outcome = ""
-    if booking.status == BookingStatus.HELD:
+    if (payment.amount, payment.currency) != (booking.total_amount, booking.currency):
+        # The total changed while the customer paid (a priced seat chosen in another tab):
+        # never confirm a booking for less, or more, than its total.
+        outcome = RefundReason.AMOUNT_CHANGED
+    elif booking.status == BookingStatus.HELD:
         try:
             with transaction.atomic():
                 booking_services.booking_confirm(locator=booking.locator, actor_label=actor_label, detail=detail)
@@ -161,7 +185,9 @@ def _settle(*, payment: Payment, actor_label: str) -> str:
         return outcome
     if not outcome:
         outcome = RefundReason.DUPLICATE if booking.status == BookingStatus.CONFIRMED else RefundReason.BOOKING_CLOSED
-    booking_services.booking_event_record(booking=booking, kind="paid_unmatched", actor_label=SYSTEM, detail=detail)
+    booking_services.booking_event_record(
+        booking=booking, kind="paid_unmatched", actor_label=SYSTEM, detail=detail | {"reason": outcome}
+    )
     _refund_record(
         payment=payment,
         amount=payment.amount - payment.amount_refunded,
@@ -183,7 +209,7 @@ def payment_state_apply(
     with transaction.atomic():
         locator = Payment.objects.filter(pk=payment_id).values_list("booking__locator", flat=True).get()
         booking_locks.booking_lock(locator=locator)
-        payment = _payment_lock(payment_id)
+        payment = payment_locks.payment_lock(pk=payment_id)
         if not _moves_forward(payment, state, at):
             if state.reference and not payment.provider_reference:
                 payment.provider_reference = state.reference
@@ -192,8 +218,9 @@ def payment_state_apply(
         payment.status = state.status
         if state.reference and not payment.provider_reference:
             payment.provider_reference = state.reference
-        payment.failure_code = state.failure_code if state.status == PaymentStatus.FAILED else ""
-        payment.failure_message = state.failure_message[:300] if state.status == PaymentStatus.FAILED else ""
+        if state.status == PaymentStatus.FAILED or payment.failure_code == UNANSWERED:
+            payment.failure_code = state.failure_code
+            payment.failure_message = state.failure_message[:300]
         if at is not None:
             payment.provider_updated_at = max(filter(None, [payment.provider_updated_at, at]))
         if state.status == PaymentStatus.SUCCEEDED:
@@ -222,6 +249,15 @@ def _attempt_start(*, booking: Booking, provider_name: str, payment_method: str)
         with transaction.atomic(durable=True):
             booking = booking_locks.booking_lock(locator=booking.locator)
             _payable(booking)
+            unanswered = booking.payments.filter(
+                status=PaymentStatus.PENDING, provider=provider_name, failure_code=UNANSWERED, payment_method__gt=""
+            ).first()
+            if unanswered is not None:
+                # The provider did not answer last time: send the same request again with
+                # the same idempotency key, so that it is charged at most once.
+                unanswered.failure_code = ""
+                unanswered.save(update_fields=["failure_code", "updated_at"])
+                return unanswered
             if booking.payments.filter(status__in=PAYMENT_IN_FLIGHT).exists():
                 raise PaymentInProgress()
             return Payment.objects.create(
@@ -239,7 +275,10 @@ def _abandon_waiting(*, booking: Booking, actor_label: str) -> None:
     """Cancel, at the provider, attempts that wait for the customer (a 3-D Secure
     challenge left open, a card form never sent) so that a new attempt may start. If one
     of them succeeded meanwhile, it pays the booking instead."""
-    for payment in booking.payments.filter(status=PaymentStatus.REQUIRES_ACTION):
+    waiting = booking.payments.filter(status=PaymentStatus.REQUIRES_ACTION) | booking.payments.filter(
+        status=PaymentStatus.FAILED, provider__in=PROVIDERS_WITH_RETRYABLE_FAILURES
+    ).exclude(provider_reference="")
+    for payment in waiting:
         provider = get_provider(payment.provider)
         state = provider.cancel(payment.provider_reference) if payment.provider_reference else None
         if state is None:
@@ -304,7 +343,7 @@ def payment_create(
             ChargeRequest(
                 amount=payment.amount,
                 currency=payment.currency,
-                payment_method=payment_method,
+                payment_method=payment.payment_method,
                 idempotency_key=payment.provider_idempotency_key,
                 description=f"Booking {booking.locator}",
                 metadata={"locator": booking.locator, "payment_id": str(payment.pk)},
@@ -316,10 +355,10 @@ def payment_create(
         _attempt_fail(payment=payment, code="payment_method_invalid", actor_label=actor_label)
         raise error
     except PaymentProviderUnavailable:
-        # We do not know whether the charge happened. The attempt fails here; if the
-        # provider did take the money, its webhook (or reconciliation) finds this payment
-        # by its metadata and refunds or applies it.
-        _attempt_fail(payment=payment, code="provider_unavailable", actor_label=actor_label)
+        # We do not know whether the charge happened. The attempt stays pending, marked
+        # unanswered: the next try sends the very same request (same idempotency key),
+        # and a webhook or reconciliation settles it if nobody tries again.
+        Payment.objects.filter(pk=payment.pk, status=PaymentStatus.PENDING).update(failure_code=UNANSWERED)
         raise
     payment, outcome = payment_state_apply(payment_id=payment.pk, state=state, actor_label=actor_label)
     if payment.status == PaymentStatus.REQUIRES_ACTION:
@@ -398,7 +437,7 @@ def refund_create(
     with transaction.atomic():
         locator = Payment.objects.filter(pk=payment_id).values_list("booking__locator", flat=True).get()
         booking_locks.booking_lock(locator=locator)
-        payment = _payment_lock(payment_id)
+        payment = payment_locks.payment_lock(pk=payment_id)
         return _refund_record(
             payment=payment,
             amount=amount,
@@ -443,7 +482,7 @@ def refund_by_staff(
     with transaction.atomic():
         locator = Payment.objects.filter(pk=payment_id).values_list("booking__locator", flat=True).get()
         booking_locks.booking_lock(locator=locator)
-        payment = _payment_lock(payment_id)
+        payment = payment_locks.payment_lock(pk=payment_id)
         source_key = f"staff:{token}"
         if not Refund.objects.filter(source_key=source_key).exists():
             allowed = refund_allowance(payment=payment)
@@ -459,6 +498,7 @@ def refund_by_staff(
             source_key=source_key,
             requested_by=label,
             note=note.strip()[:300],
+            audit={"override": override, "allowed_by_fare_rules": str(refund_allowance(payment=payment))},
         )
 
 
@@ -470,9 +510,14 @@ def booking_cancellation_refund(*, locator: str, refund_amount: Decimal) -> Refu
     if payment is None:
         logger.warning("booking %s was cancelled with a refund due but no payment paid it", locator)
         return None
+    # What the fare rules give back on cancelling, less what was refunded already (e.g. by
+    # an agent before the customer cancelled): the rules bound the total, not each refund.
+    amount = min(refund_amount - payment.amount_refunded, payment.amount - payment.amount_refunded)
+    if amount <= 0 and not Refund.objects.filter(source_key=f"cancellation:{locator}").exists():
+        return None
     return refund_create(
         payment_id=payment.pk,
-        amount=min(refund_amount, payment.amount - payment.amount_refunded),
+        amount=amount,
         reason=RefundReason.CANCELLATION,
         source_key=f"cancellation:{locator}",
         requested_by=SYSTEM,
@@ -487,11 +532,14 @@ def refund_state_apply(*, refund_id: int, state: RefundState, at: datetime | Non
             Refund.objects.filter(pk=refund_id).values_list("payment_id", "payment__booking__locator").get()
         )
         booking_locks.booking_lock(locator=locator)
-        payment = _payment_lock(payment_id)
-        refund = Refund.objects.select_for_update().get(pk=refund_id)
+        payment = payment_locks.payment_lock(pk=payment_id)
+        refund = payment_locks.refund_lock(pk=refund_id)
         if state.reference and not refund.provider_reference:
             refund.provider_reference = state.reference
-        moved = refund.status not in REFUND_TERMINAL and state.status != refund.status
+        # Terminal states are final, but for one: a card refund Stripe reported succeeded
+        # may fail later (the card was closed); the money is then still ours to give back.
+        reversed_ = refund.status == RefundStatus.SUCCEEDED and state.status == RefundStatus.FAILED
+        moved = reversed_ or (refund.status not in REFUND_TERMINAL and state.status != refund.status)
         if not moved:
             refund.save(update_fields=["provider_reference", "updated_at"])
             return refund, False
@@ -502,6 +550,8 @@ def refund_state_apply(*, refund_id: int, state: RefundState, at: datetime | Non
         refund.save()
         if state.status in (RefundStatus.FAILED, RefundStatus.CANCELED):
             Payment.objects.filter(pk=payment.pk).update(amount_refunded=F("amount_refunded") - refund.amount)
+            if reversed_:
+                logger.warning("refund %s of %s failed after it had succeeded", refund.pk, payment.booking.locator)
         if state.status in REFUND_TERMINAL:
             booking_services.booking_event_record(
                 booking=payment.booking,
@@ -580,7 +630,7 @@ def provider_refund_adopt(*, provider: str, state: RefundState) -> Refund | None
         return None
     with transaction.atomic():
         booking_locks.booking_lock(locator=payment.booking.locator)
-        payment = _payment_lock(payment.pk)
+        payment = payment_locks.payment_lock(pk=payment.pk)
         refund = _refund_record(
             payment=payment,
             amount=min(state.amount, payment.amount - payment.amount_refunded),
@@ -599,7 +649,11 @@ def webhook_event_apply(*, provider: str, event: WebhookEvent) -> tuple[bool, st
     try:
         with transaction.atomic():
             stored = ProviderEvent.objects.create(
-                provider=provider, event_id=event.id, type=event.type, created=event.created, payload=event.payload
+                provider=provider,
+                event_id=event.id,
+                type=event.type,
+                created=event.created,
+                payload=_without_secrets(event.payload),
             )
             outcome = _event_effect(provider=provider, event=event)
             stored.outcome = outcome[:200]
@@ -609,6 +663,19 @@ def webhook_event_apply(*, provider: str, event: WebhookEvent) -> tuple[bool, st
             return False, "duplicate"
         raise
     return True, outcome
+
+
+_SECRET_KEYS = frozenset({"client_secret", "next_action"})
+
+
+def _without_secrets(value: Any) -> Any:
+    """The event as stored: a PaymentIntent's client secret (also inside its next action's
+    redirect URL) lets its holder confirm it."""
+    if isinstance(value, dict):
+        return {key: _without_secrets(item) for key, item in value.items() if key not in _SECRET_KEYS}
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
 
 
 def _event_effect(*, provider: str, event: WebhookEvent) -> str:

@@ -22,6 +22,7 @@ from apps.core import clock
 from apps.core.errors import DomainError
 from apps.inventory.models import FareClass
 from apps.inventory.offers import PassengerMix, offer_build
+from apps.payments import locks as payment_locks
 from apps.payments import services
 from apps.payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, SandboxRecord
 from apps.payments.providers import get_provider
@@ -254,15 +255,15 @@ def test_news_of_a_refund_and_of_its_payment_arriving_together_do_not_deadlock(m
     # Hold the payment update between its booking lock and its payment lock until the
     # refund update is waiting for a lock too: the interleaving that deadlocks.
     booking_locked, refund_waiting = threading.Event(), threading.Event()
-    payment_lock = services._payment_lock
+    payment_lock = payment_locks.payment_lock
 
-    def payment_lock_after_the_refund_waits(pk: int):
+    def payment_lock_after_the_refund_waits(*, pk: int):
         if threading.current_thread().name == "payment-news":
             booking_locked.set()
             refund_waiting.wait(timeout=10)
-        return payment_lock(pk)
+        return payment_lock(pk=pk)
 
-    monkeypatch.setattr(services, "_payment_lock", payment_lock_after_the_refund_waits)
+    monkeypatch.setattr(payment_locks, "payment_lock", payment_lock_after_the_refund_waits)
     results: dict[str, object] = {}
 
     def apply(name: str, news: Callable[[], object]) -> None:

@@ -41,7 +41,8 @@ class PaymentCreateApi(APIView):
         action = getattr(payment, "next_action", None)
         if action and action.get("url", "").startswith("/"):
             action["url"] = request.build_absolute_uri(action["url"])
-        code = status.HTTP_202_ACCEPTED if payment.status == PaymentStatus.REQUIRES_ACTION else status.HTTP_201_CREATED
+        # 201 only when paid; an attempt still in flight (3-D Secure, processing) is 202.
+        code = status.HTTP_201_CREATED if payment.status == PaymentStatus.SUCCEEDED else status.HTTP_202_ACCEPTED
         return Response(PaymentSerializer(payment).data, status=code)
 
 

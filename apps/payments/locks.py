@@ -1,0 +1,19 @@
+"""The row locks of payments. Order on every path: booking (bookings.locks) → payment →
+refund → fare classes and seats (inventory.locks). The sandbox provider locks its own
+books (`SandboxRecord`) in its own transactions, as a remote provider would."""
+
+from __future__ import annotations
+
+from apps.inventory.locks import lock_timeout
+from apps.payments.models import Payment, Refund
+
+
+def payment_lock(*, pk: int) -> Payment:
+    """Lock a payment row (only it: the caller has locked its booking first)."""
+    with lock_timeout():
+        return Payment.objects.select_for_update(of=("self",)).select_related("booking").get(pk=pk)
+
+
+def refund_lock(*, pk: int) -> Refund:
+    with lock_timeout():
+        return Refund.objects.select_for_update().get(pk=pk)
