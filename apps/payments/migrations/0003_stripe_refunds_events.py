@@ -42,7 +42,7 @@ class Migration(migrations.Migration):
                 ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
                 ('currency', models.CharField(max_length=3)),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('canceled', 'Canceled')], default='pending', max_length=10)),
-                ('reason', models.CharField(choices=[('cancellation', 'Booking cancelled'), ('seats_released', 'Paid after the seats were released'), ('duplicate', 'Booking already paid'), ('booking_closed', 'Paid for a cancelled booking'), ('agent', 'Refund by an agent'), ('disruption', 'Airline disruption'), ('provider', 'Refunded at the provider')], max_length=20)),
+                ('reason', models.CharField(choices=[('cancellation', 'Booking cancelled'), ('seats_released', 'Paid after the seats were released'), ('duplicate', 'Booking already paid'), ('amount_changed', 'Booking total changed during payment'), ('booking_closed', 'Paid for a cancelled booking'), ('agent', 'Refund by an agent'), ('disruption', 'Airline disruption'), ('provider', 'Refunded at the provider')], max_length=20)),
                 ('source_key', models.CharField(help_text='What asked for it; one refund per source', max_length=100, unique=True)),
                 ('provider_reference', models.CharField(blank=True, db_index=True, max_length=100)),
                 ('failure_code', models.CharField(blank=True, max_length=60)),
