@@ -12,6 +12,7 @@ from django.utils import timezone
 from apps.accounts.models import User
 from apps.flights.models import AircraftType, Airline, Airport, Flight
 from apps.flights.reference import airport_search_text
+from apps.flights.services import aircraft_types_ensure
 from apps.inventory.models import Cabin, FareClass
 
 
@@ -75,6 +76,11 @@ class FlightFactory(factory.django.DjangoModelFactory):
     # A flight's date is its local departure date at the origin.
     departure_date = factory.LazyAttribute(lambda f: f.departure_at.astimezone(ZoneInfo(f.origin.time_zone)).date())
     aircraft = factory.SubFactory(AircraftTypeFactory)
+
+
+def a320_flight(**fields) -> Flight:
+    """A flight flown by the reference A320 (`aircraft_types_ensure`), which has a real seat map."""
+    return FlightFactory(aircraft=aircraft_types_ensure()["A320"], **fields)
 
 
 class FareClassFactory(factory.django.DjangoModelFactory):

@@ -1,8 +1,37 @@
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from apps.core import clock
+from tests.factories import UserFactory
+from tests.payments.helpers import STRIPE_WEBHOOK_SECRET, api_as
 from tests.payments.stripe_fake import FakeStripe
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the clock every service reads, in every thread: `later(minutes=16)`."""
+    shift = [timedelta(0)]
+    monkeypatch.setattr(clock, "now", lambda: timezone.now() + shift[0])
+
+    def move(**delta) -> None:
+        shift[0] += timedelta(**delta)
+
+    return move
+
+
+@pytest.fixture
+def user():
+    return UserFactory()
+
+
+@pytest.fixture
+def api(user):
+    """An API client signed in as `user`."""
+    return api_as(user)
 
 
 @pytest.fixture
@@ -17,7 +46,7 @@ def stripe_api(settings, monkeypatch):
     settings.PAYMENT_PROVIDER = "stripe"
     settings.STRIPE_SECRET_KEY = "sk_test_flightbook"
     settings.STRIPE_PUBLISHABLE_KEY = "pk_test_flightbook"
-    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_flightbook"
+    settings.STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET
     settings.STRIPE_API_BASE = server.url
     try:
         yield server

@@ -9,26 +9,11 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
-from apps.bookings import services as booking_services
-from apps.inventory.offers import PassengerMix, offer_build
 from apps.payments.models import Payment, Refund, RefundStatus, SandboxRecord
-from apps.payments.services import payment_create
 from tests.factories import FareClassFactory, UserFactory
+from tests.payments.helpers import hold, pay
 
 pytestmark = pytest.mark.django_db
-
-
-def _paid(fare_class) -> Payment:
-    offer = offer_build(slices=[[fare_class]], mix=PassengerMix(adults=1), cabin="economy")
-    booking = booking_services.booking_create(
-        offer_id=offer.id,
-        passengers=[booking_services.PassengerInput(type="adult", given_name="Ada", family_name="Lovelace")],
-        contact=booking_services.ContactInput(email="ada@example.com"),
-        user=None,
-    )
-    return payment_create(
-        locator=booking.locator, payment_method="pm_card_visa", user=None, guest_locators=[booking.locator]
-    )
 
 
 @pytest.fixture
@@ -49,7 +34,7 @@ def _form(client, payment: Payment):
 
 def test_agent_refunds_what_the_fare_rules_allow(agent_client, django_capture_on_commit_callbacks):
     # Refundable fare of 200 with a change fee of 50: cancelling now would give back 150.
-    payment = _paid(FareClassFactory(refundable=True, change_fee=Decimal("50.00")))
+    payment = pay(hold(FareClassFactory(refundable=True, change_fee=Decimal("50.00"))))
     response, token = _form(agent_client, payment)
     assert "150.00 EUR" in response.content.decode()
 
@@ -71,7 +56,7 @@ def test_agent_refunds_what_the_fare_rules_allow(agent_client, django_capture_on
 
 
 def test_a_double_submitted_refund_form_refunds_once(agent_client):
-    payment = _paid(FareClassFactory(refundable=True, change_fee=Decimal("0.00")))
+    payment = pay(hold(FareClassFactory(refundable=True, change_fee=Decimal("0.00"))))
     _, token = _form(agent_client, payment)
     for _ in range(2):
         agent_client.post(
@@ -83,7 +68,7 @@ def test_a_double_submitted_refund_form_refunds_once(agent_client):
 
 
 def test_agent_cannot_go_beyond_the_fare_rules_or_override_them(agent_client):
-    payment = _paid(FareClassFactory(refundable=False))
+    payment = pay(hold(FareClassFactory(refundable=False)))
     _, token = _form(agent_client, payment)
     response = agent_client.post(
         f"/admin/payments/payment/{payment.pk}/refund/", {"amount": "10.00", "note": "please", "token": token}
@@ -101,7 +86,7 @@ def test_agent_cannot_go_beyond_the_fare_rules_or_override_them(agent_client):
 
 def test_admin_overrides_the_fare_rules_and_it_is_recorded(client):
     client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
-    payment = _paid(FareClassFactory(refundable=False))
+    payment = pay(hold(FareClassFactory(refundable=False)))
     _, token = _form(client, payment)
     client.post(
         f"/admin/payments/payment/{payment.pk}/refund/",
@@ -115,7 +100,7 @@ def test_admin_overrides_the_fare_rules_and_it_is_recorded(client):
 
 def test_staff_without_the_refund_permission_are_refused(client):
     client.force_login(UserFactory(is_staff=True))
-    payment = _paid(FareClassFactory(refundable=True))
+    payment = pay(hold(FareClassFactory(refundable=True)))
     assert client.get(f"/admin/payments/payment/{payment.pk}/refund/").status_code == 403
     assert client.post(f"/admin/payments/payment/{payment.pk}/refund/", {"amount": "1", "note": "x"}).status_code == 403
     assert not Refund.objects.exists()
@@ -123,7 +108,7 @@ def test_staff_without_the_refund_permission_are_refused(client):
 
 def test_payments_refunds_and_events_are_listed_with_filters(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    payment = _paid(FareClassFactory())
+    payment = pay(hold(FareClassFactory()))
     page = client.get("/admin/payments/payment/?status__exact=succeeded").content.decode()
     assert payment.booking.locator in page
     assert payment.provider_reference in page

@@ -4,60 +4,28 @@ Never a booking confirmed on seats sold to someone else."""
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
-from rest_framework.test import APIClient
 
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingStatus
-from apps.core import clock
-from apps.flights.services import aircraft_types_ensure
 from apps.inventory.models import FareClass, Hold, HoldStatus, SeatAssignment
-from apps.inventory.offers import PassengerMix, offer_build
 from apps.payments import services
 from apps.payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, SandboxRecord
 from apps.payments.providers import ChargeRequest
 from apps.payments.providers.sandbox import SandboxProvider
-from tests.factories import FareClassFactory, FlightFactory, UserFactory
+from tests.factories import FareClassFactory, UserFactory, a320_flight
+from tests.payments.helpers import api_as, charged_but_unrecorded, hold, pay, pay_by_api
 
 pytestmark = pytest.mark.django_db
 
-FAMILY_NAMES = ["Lovelace", "Babbage", "Somerville"]
 PAST_THE_HOLD = {"minutes": 16}  # holds last 15 minutes
 
 
 @pytest.fixture
-def later(monkeypatch):
-    """Move the clock every service reads: `later(minutes=16)`."""
-    shift = [timedelta(0)]
-    monkeypatch.setattr(clock, "now", lambda: timezone.now() + shift[0])
-
-    def move(**delta) -> None:
-        shift[0] += timedelta(**delta)
-
-    return move
-
-
-@pytest.fixture
 def fare_class():
-    flight = FlightFactory(aircraft=aircraft_types_ensure()["A320"])
-    return FareClassFactory(flight=flight, price=Decimal("180.00"), capacity=2)
-
-
-def _hold(fare_class: FareClass, user, *, adults: int = 1) -> Booking:
-    offer = offer_build(slices=[[fare_class]], mix=PassengerMix(adults=adults), cabin="economy")
-    return booking_services.booking_create(
-        offer_id=offer.id,
-        passengers=[
-            booking_services.PassengerInput(type="adult", given_name="Ada", family_name=FAMILY_NAMES[i])
-            for i in range(adults)
-        ],
-        contact=booking_services.ContactInput(email=user.email),
-        user=user,
-    )
+    return FareClassFactory(flight=a320_flight(), price=Decimal("180.00"), capacity=2)
 
 
 def _choose_seats(booking: Booking, user, *designators: str) -> None:
@@ -72,10 +40,8 @@ def _choose_seats(booking: Booking, user, *designators: str) -> None:
     )
 
 
-def _start_3ds(booking: Booking, user) -> Payment:
-    payment = services.payment_create(
-        locator=booking.locator, payment_method="pm_card_authenticationRequired", user=user
-    )
+def _start_3ds(booking: Booking) -> Payment:
+    payment = pay(booking, "pm_card_authenticationRequired")
     assert payment.status == PaymentStatus.REQUIRES_ACTION
     return payment
 
@@ -104,10 +70,10 @@ def _sandbox_refunds(payment: Payment) -> list[tuple[str, Decimal]]:
 
 def test_a_late_payment_takes_back_the_same_fare_class_and_seats_when_they_are_free(fare_class, later):
     user = UserFactory()
-    booking = _hold(fare_class, user, adults=2)
+    booking = hold(fare_class, user=user, adults=2)
     _choose_seats(booking, user, "20A", "20B")
     seats_before = _active_seats(booking.locator)
-    payment = _start_3ds(booking, user)
+    payment = _start_3ds(booking)
     later(**PAST_THE_HOLD)
     assert booking_services.bookings_expire_due() == 1  # the job ran: seats and fare class given back
     assert FareClass.objects.get(pk=fare_class.pk).sold == 0
@@ -138,8 +104,8 @@ def test_a_late_payment_takes_back_the_same_fare_class_and_seats_when_they_are_f
 
 def test_a_late_payment_confirms_when_the_hold_ran_out_but_nobody_released_it_yet(fare_class, later):
     user = UserFactory()
-    booking = _hold(fare_class, user, adults=2)
-    payment = _start_3ds(booking, user)
+    booking = hold(fare_class, user=user, adults=2)
+    payment = _start_3ds(booking)
     later(**PAST_THE_HOLD)
 
     outcome = _approve(payment)
@@ -157,22 +123,19 @@ def _paid_while_the_seats_were_resold(fare_class, later, monkeypatch, django_cap
     """Customer A pays through the API; while the bank thinks, A's hold runs out and
     customer B books every seat. Returns A's response, A's API client, A's booking and B's."""
     customer, other = UserFactory(), UserFactory()
-    booking = _hold(fare_class, customer, adults=2)
+    booking = hold(fare_class, user=customer, adults=2)
     resold: list[Booking] = []
     charge = SandboxProvider.charge
 
     def slow_bank(provider, request: ChargeRequest):
         later(**PAST_THE_HOLD)
-        resold.append(_hold(fare_class, other, adults=2))
+        resold.append(hold(fare_class, user=other, adults=2))
         return charge(provider, request)
 
     monkeypatch.setattr(SandboxProvider, "charge", slow_bank)
-    api = APIClient()
-    api.force_authenticate(customer)
+    api = api_as(customer)
     with django_capture_on_commit_callbacks(execute=True):
-        response = api.post(
-            f"/api/v1/bookings/{booking.locator}/payments/", {"payment_method": "pm_card_visa"}, format="json"
-        )
+        response = pay_by_api(api, booking.locator)
     return response, api, booking, resold[0]
 
 
@@ -229,10 +192,10 @@ def test_a_payment_completing_after_the_seats_were_resold_leaves_them_with_the_n
 
 def test_the_banks_page_tells_the_customer_a_payment_too_late_is_refunded(fare_class, later, client):
     customer = UserFactory()
-    booking = _hold(fare_class, customer, adults=2)
-    payment = _start_3ds(booking, customer)
+    booking = hold(fare_class, user=customer, adults=2)
+    payment = _start_3ds(booking)
     later(**PAST_THE_HOLD)
-    _hold(fare_class, UserFactory(), adults=2)
+    hold(fare_class, user=UserFactory(), adults=2)
     client.force_login(customer)
 
     answer = client.post(f"/payments/authenticate/{payment.provider_reference}/", {"answer": "approve"}, follow=True)
@@ -246,10 +209,10 @@ def test_the_banks_page_tells_the_customer_a_payment_too_late_is_refunded(fare_c
 
 def test_a_3ds_approval_after_the_fare_class_filled_up_is_refunded(fare_class, later):
     customer = UserFactory()
-    booking = _hold(fare_class, customer, adults=2)
-    payment = _start_3ds(booking, customer)
+    booking = hold(fare_class, user=customer, adults=2)
+    payment = _start_3ds(booking)
     later(**PAST_THE_HOLD)
-    other = _hold(fare_class, UserFactory(), adults=2)
+    other = hold(fare_class, user=UserFactory(), adults=2)
 
     outcome = _approve(payment)
 
@@ -266,15 +229,14 @@ def test_a_3ds_approval_after_the_fare_class_filled_up_is_refunded(fare_class, l
 
 
 def test_a_late_payment_whose_chosen_seat_was_taken_meanwhile_is_refunded(later):
-    flight = FlightFactory(aircraft=aircraft_types_ensure()["A320"])
-    fare_class = FareClassFactory(flight=flight, capacity=144)  # plenty of room: only the seat is in the way
+    fare_class = FareClassFactory(flight=a320_flight(), capacity=144)  # plenty of room: only the seat is in the way
     customer, other = UserFactory(), UserFactory()
-    booking = _hold(fare_class, customer)
+    booking = hold(fare_class, user=customer)
     _choose_seats(booking, customer, "20A")
-    payment = _start_3ds(booking, customer)
+    payment = _start_3ds(booking)
     later(**PAST_THE_HOLD)
     booking_services.bookings_expire_due()
-    newcomer = _hold(fare_class, other)
+    newcomer = hold(fare_class, user=other)
     _choose_seats(newcomer, other, "20A")
 
     outcome = _approve(payment)
@@ -298,22 +260,11 @@ def test_a_second_success_for_a_confirmed_booking_is_refunded_as_a_duplicate(
     fare_class, django_capture_on_commit_callbacks
 ):
     customer = UserFactory()
-    booking = _hold(fare_class, customer)
-    first = services.payment_create(locator=booking.locator, payment_method="pm_card_visa", user=customer)
+    booking = hold(fare_class, user=customer)
+    first = pay(booking)
     tickets = list(booking.passengers.values_list("ticket_number", flat=True))
     # Another attempt the bank also took (e.g. reported by a webhook after the first paid).
-    second = Payment.objects.create(
-        booking=booking, provider="sandbox", amount=booking.total_amount, currency="EUR", payment_method="pm_card_visa"
-    )
-    state = SandboxProvider().charge(
-        ChargeRequest(
-            amount=second.amount,
-            currency=second.currency,
-            payment_method="pm_card_visa",
-            idempotency_key=second.provider_idempotency_key,
-            description="second",
-        )
-    )
+    second, state = charged_but_unrecorded(booking)
 
     with django_capture_on_commit_callbacks(execute=True):
         second, outcome = services.payment_state_apply(payment_id=second.pk, state=state)
@@ -333,10 +284,10 @@ def test_a_second_success_for_a_confirmed_booking_is_refunded_as_a_duplicate(
 
 def test_the_same_late_success_reported_twice_is_refunded_once(fare_class, later):
     customer = UserFactory()
-    booking = _hold(fare_class, customer, adults=2)
-    payment = _start_3ds(booking, customer)
+    booking = hold(fare_class, user=customer, adults=2)
+    payment = _start_3ds(booking)
     later(**PAST_THE_HOLD)
-    _hold(fare_class, UserFactory(), adults=2)
+    hold(fare_class, user=UserFactory(), adults=2)
     _approve(payment)
     state = SandboxProvider().retrieve(payment.provider_reference)
 
@@ -349,8 +300,8 @@ def test_the_same_late_success_reported_twice_is_refunded_once(fare_class, later
 
 def test_a_3ds_approval_after_the_customer_cancelled_the_held_booking_is_refunded(fare_class):
     customer = UserFactory()
-    booking = _hold(fare_class, customer)
-    payment = _start_3ds(booking, customer)
+    booking = hold(fare_class, user=customer)
+    payment = _start_3ds(booking)
     booking_services.booking_cancel(locator=booking.locator, actor=customer)
 
     outcome = _approve(payment)

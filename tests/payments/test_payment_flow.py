@@ -9,58 +9,21 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
-from rest_framework.test import APIClient
 
-from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingStatus
 from apps.core.models import OutboxEvent
-from apps.inventory.models import FareClass
-from apps.inventory.offers import PassengerMix, offer_build
 from apps.payments.models import Payment, PaymentStatus, SandboxRecord
 from apps.payments.providers.sandbox import SandboxProvider
 from tests.factories import FareClassFactory, UserFactory
+from tests.payments.helpers import api_as, charges_taken, hold, pay_by_api
 
 pytestmark = pytest.mark.django_db
 
-FAMILY_NAMES = ["Lovelace", "Babbage", "Somerville"]
-
-
-def _held_booking(user, *, adults: int = 1, fare_class: FareClass | None = None) -> Booking:
-    fare_class = fare_class or FareClassFactory(price=Decimal("230.00"))
-    offer = offer_build(slices=[[fare_class]], mix=PassengerMix(adults=adults), cabin="economy")
-    return booking_services.booking_create(
-        offer_id=offer.id,
-        passengers=[
-            booking_services.PassengerInput(type="adult", given_name="Ada", family_name=FAMILY_NAMES[i])
-            for i in range(adults)
-        ],
-        contact=booking_services.ContactInput(email=user.email),
-        user=user,
-    )
-
-
-def _pay(client: APIClient, locator: str, method: str = "pm_card_visa", *, key: str | None = None, **extra):
-    headers = {"HTTP_IDEMPOTENCY_KEY": key} if key else {}
-    return client.post(
-        f"/api/v1/bookings/{locator}/payments/", {"payment_method": method, **extra}, format="json", **headers
-    )
-
-
-def _charges_taken() -> int:
-    """Payments the bank (the sandbox's own books) says went through."""
-    return SandboxRecord.objects.filter(kind=SandboxRecord.Kind.PAYMENT, status=PaymentStatus.SUCCEEDED).count()
-
 
 @pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+def fare_class():
+    """230 EUR a seat: 460.00 for two."""
+    return FareClassFactory(price=Decimal("230.00"))
 
 
 @pytest.fixture
@@ -73,10 +36,10 @@ def browser(client, user):
 # A card that pays
 
 
-def test_a_visa_payment_confirms_the_booking_and_tickets_every_passenger(api, user):
-    booking = _held_booking(user, adults=2)
+def test_a_visa_payment_confirms_the_booking_and_tickets_every_passenger(fare_class, api, user):
+    booking = hold(fare_class, user=user, adults=2)
 
-    response = _pay(api, booking.locator)
+    response = pay_by_api(api, booking.locator)
 
     assert response.status_code == 201, response.content
     body = response.json()
@@ -89,36 +52,36 @@ def test_a_visa_payment_confirms_the_booking_and_tickets_every_passenger(api, us
     assert all(re.fullmatch(r"125\d{10}", ticket) for ticket in tickets), tickets  # BA's airline prefix
     assert len(set(tickets)) == 2
     assert [(p["status"], p["amount"]) for p in detail["payments"]] == [("succeeded", "460.00")]
-    assert _charges_taken() == 1
+    assert charges_taken() == 1
 
 
-def test_a_confirmed_booking_announces_itself_once_through_the_outbox(api, user):
-    booking = _held_booking(user)
+def test_a_confirmed_booking_announces_itself_once_through_the_outbox(fare_class, api, user):
+    booking = hold(fare_class, user=user)
 
-    _pay(api, booking.locator)
+    pay_by_api(api, booking.locator)
 
     events = OutboxEvent.objects.filter(topic="booking.confirmed")
     assert [event.payload for event in events] == [{"locator": booking.locator}]
 
 
-def test_paying_a_booking_already_paid_answers_409_and_charges_nothing_more(api, user):
-    booking = _held_booking(user)
-    _pay(api, booking.locator)
+def test_paying_a_booking_already_paid_answers_409_and_charges_nothing_more(fare_class, api, user):
+    booking = hold(fare_class, user=user)
+    pay_by_api(api, booking.locator)
 
-    again = _pay(api, booking.locator, "pm_card_mastercard")
+    again = pay_by_api(api, booking.locator, "pm_card_mastercard")
 
     assert (again.status_code, again.json()["code"]) == (409, "booking_already_paid")
-    assert _charges_taken() == 1
+    assert charges_taken() == 1
     assert Payment.objects.filter(booking=booking).count() == 1
 
 
 # A card that is declined
 
 
-def test_a_declined_card_answers_402_and_leaves_the_booking_held(api, user):
-    booking = _held_booking(user)
+def test_a_declined_card_answers_402_and_leaves_the_booking_held(fare_class, api, user):
+    booking = hold(fare_class, user=user)
 
-    response = _pay(api, booking.locator, "pm_card_chargeDeclined")
+    response = pay_by_api(api, booking.locator, "pm_card_chargeDeclined")
 
     assert response.status_code == 402
     assert response["Content-Type"] == "application/problem+json"
@@ -128,29 +91,29 @@ def test_a_declined_card_answers_402_and_leaves_the_booking_held(api, user):
     assert [p["ticket_number"] for p in detail["passengers"]] == [None]
     payment = Payment.objects.get(booking=booking)
     assert (payment.status, payment.failure_code, payment.applied) == (PaymentStatus.FAILED, "card_declined", False)
-    assert _charges_taken() == 0
+    assert charges_taken() == 0
 
 
-def test_after_a_decline_another_card_pays_the_booking(api, user):
-    booking = _held_booking(user)
-    _pay(api, booking.locator, "pm_card_chargeDeclined")
+def test_after_a_decline_another_card_pays_the_booking(fare_class, api, user):
+    booking = hold(fare_class, user=user)
+    pay_by_api(api, booking.locator, "pm_card_chargeDeclined")
 
-    response = _pay(api, booking.locator, "pm_card_visa")
+    response = pay_by_api(api, booking.locator, "pm_card_visa")
 
     assert response.status_code == 201, response.content
     detail = api.get(f"/api/v1/bookings/{booking.locator}/").json()
     assert detail["status"] == "confirmed"
     assert sorted(p["status"] for p in detail["payments"]) == ["failed", "succeeded"]
-    assert _charges_taken() == 1
+    assert charges_taken() == 1
 
 
 # A card that needs 3-D Secure
 
 
-def test_a_card_needing_3ds_answers_202_with_the_banks_page_to_send_the_customer_to(api, user):
-    booking = _held_booking(user)
+def test_a_card_needing_3ds_answers_202_with_the_banks_page_to_send_the_customer_to(fare_class, api, user):
+    booking = hold(fare_class, user=user)
 
-    response = _pay(api, booking.locator, "pm_card_authenticationRequired")
+    response = pay_by_api(api, booking.locator, "pm_card_authenticationRequired")
 
     assert response.status_code == 202, response.content
     body = response.json()
@@ -158,12 +121,12 @@ def test_a_card_needing_3ds_answers_202_with_the_banks_page_to_send_the_customer
     assert body["next_action"]["type"] == "redirect_to_url"
     assert body["next_action"]["url"] == f"http://testserver/payments/authenticate/{body['provider_reference']}/"
     assert api.get(f"/api/v1/bookings/{booking.locator}/").json()["status"] == "held"
-    assert _charges_taken() == 0
+    assert charges_taken() == 0
 
 
-def test_approving_3ds_on_the_banks_page_confirms_the_booking(api, user, browser):
-    booking = _held_booking(user, adults=2)
-    url = _pay(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
+def test_approving_3ds_on_the_banks_page_confirms_the_booking(fare_class, api, user, browser):
+    booking = hold(fare_class, user=user, adults=2)
+    url = pay_by_api(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
     page = browser.get(url)
     assert page.status_code == 200
     assert "460.00 EUR" in page.content.decode()
@@ -177,13 +140,13 @@ def test_approving_3ds_on_the_banks_page_confirms_the_booking(api, user, browser
     detail = api.get(f"/api/v1/bookings/{booking.locator}/").json()
     assert detail["status"] == "confirmed"
     assert all(re.fullmatch(r"125\d{10}", p["ticket_number"] or "") for p in detail["passengers"])
-    assert _charges_taken() == 1
+    assert charges_taken() == 1
     assert browser.get(answer["Location"]).status_code == 200  # the receipt
 
 
-def test_refusing_3ds_leaves_the_booking_held_and_the_payment_failed(api, user, browser):
-    booking = _held_booking(user)
-    url = _pay(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
+def test_refusing_3ds_leaves_the_booking_held_and_the_payment_failed(fare_class, api, user, browser):
+    booking = hold(fare_class, user=user)
+    url = pay_by_api(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
 
     answer = browser.post(url, {"answer": "decline"})
 
@@ -193,57 +156,57 @@ def test_refusing_3ds_leaves_the_booking_held_and_the_payment_failed(api, user, 
     payment = Payment.objects.get(booking=booking)
     assert payment.status == PaymentStatus.FAILED
     assert api.get(f"/api/v1/bookings/{booking.locator}/").json()["status"] == "held"
-    assert _charges_taken() == 0
-    assert _pay(api, booking.locator).status_code == 201  # and the customer may try again
+    assert charges_taken() == 0
+    assert pay_by_api(api, booking.locator).status_code == 201  # and the customer may try again
 
 
-def test_someone_else_cannot_answer_the_3ds_challenge_of_a_booking(api, user, client):
-    booking = _held_booking(user)
-    url = _pay(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
+def test_someone_else_cannot_answer_the_3ds_challenge_of_a_booking(fare_class, api, user, client):
+    booking = hold(fare_class, user=user)
+    url = pay_by_api(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
     client.force_login(UserFactory())
 
     answer = client.post(url, {"answer": "approve"})
 
     assert answer.status_code == 404
     assert Payment.objects.get(booking=booking).status == PaymentStatus.REQUIRES_ACTION
-    assert _charges_taken() == 0
+    assert charges_taken() == 0
 
 
-def test_a_new_attempt_cancels_the_one_waiting_for_3ds_so_the_card_is_charged_once(api, user, browser):
-    booking = _held_booking(user)
-    waiting_url = _pay(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
+def test_a_new_attempt_cancels_the_one_waiting_for_3ds_so_the_card_is_charged_once(fare_class, api, user, browser):
+    booking = hold(fare_class, user=user)
+    waiting_url = pay_by_api(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
 
-    paid = _pay(api, booking.locator, "pm_card_visa")
+    paid = pay_by_api(api, booking.locator, "pm_card_visa")
     late_answer = browser.post(waiting_url, {"answer": "approve"})  # the old bank page, still open in a tab
 
     assert paid.status_code == 201, paid.content
     assert late_answer.status_code == 302
     statuses = sorted(Payment.objects.filter(booking=booking).values_list("status", flat=True))
     assert statuses == [PaymentStatus.CANCELED, PaymentStatus.SUCCEEDED]
-    assert _charges_taken() == 1
+    assert charges_taken() == 1
     assert Payment.objects.get(booking=booking, applied=True).payment_method == "pm_card_visa"
 
 
-def test_a_3ds_approval_the_bank_has_but_we_had_not_heard_of_pays_instead_of_a_second_charge(api, user):
-    booking = _held_booking(user)
-    reference = _pay(api, booking.locator, "pm_card_authenticationRequired").json()["provider_reference"]
+def test_a_3ds_approval_the_bank_has_but_we_had_not_heard_of_pays_instead_of_a_second_charge(fare_class, api, user):
+    booking = hold(fare_class, user=user)
+    reference = pay_by_api(api, booking.locator, "pm_card_authenticationRequired").json()["provider_reference"]
     SandboxProvider().authenticate(reference, approve=True)  # approved; the redirect back never arrived
 
-    again = _pay(api, booking.locator, "pm_card_visa")
+    again = pay_by_api(api, booking.locator, "pm_card_visa")
 
     assert (again.status_code, again.json()["code"]) == (409, "booking_already_paid")
     assert api.get(f"/api/v1/bookings/{booking.locator}/").json()["status"] == "confirmed"
-    assert _charges_taken() == 1
+    assert charges_taken() == 1
     assert Payment.objects.get(booking=booking).applied is True
 
 
 # Amounts, replays, strangers
 
 
-def test_the_amount_charged_is_the_bookings_total_whatever_the_client_sends(api, user):
-    booking = _held_booking(user, adults=2)
+def test_the_amount_charged_is_the_bookings_total_whatever_the_client_sends(fare_class, api, user):
+    booking = hold(fare_class, user=user, adults=2)
 
-    response = _pay(api, booking.locator, amount="1.00", currency="USD")
+    response = pay_by_api(api, booking.locator, amount="1.00", currency="USD")
 
     assert response.status_code == 201, response.content
     assert (response.json()["amount"], response.json()["currency"]) == ("460.00", "EUR")
@@ -251,11 +214,11 @@ def test_the_amount_charged_is_the_bookings_total_whatever_the_client_sends(api,
     assert (charge.amount, charge.currency) == (Decimal("460.00"), "EUR")
 
 
-def test_a_replayed_payment_request_gets_the_first_answer_and_charges_once(api, user):
-    booking = _held_booking(user)
+def test_a_replayed_payment_request_gets_the_first_answer_and_charges_once(fare_class, api, user):
+    booking = hold(fare_class, user=user)
 
-    first = _pay(api, booking.locator, key="pay-attempt-1")
-    replay = _pay(api, booking.locator, key="pay-attempt-1")
+    first = pay_by_api(api, booking.locator, key="pay-attempt-1")
+    replay = pay_by_api(api, booking.locator, key="pay-attempt-1")
 
     assert (first.status_code, replay.status_code) == (201, 201)
     assert replay["Idempotent-Replayed"] == "true"
@@ -264,11 +227,11 @@ def test_a_replayed_payment_request_gets_the_first_answer_and_charges_once(api, 
     assert SandboxRecord.objects.filter(kind=SandboxRecord.Kind.PAYMENT).count() == 1
 
 
-def test_a_replayed_declined_request_is_not_sent_to_the_bank_again(api, user):
-    booking = _held_booking(user)
+def test_a_replayed_declined_request_is_not_sent_to_the_bank_again(fare_class, api, user):
+    booking = hold(fare_class, user=user)
 
-    first = _pay(api, booking.locator, "pm_card_chargeDeclined", key="pay-attempt-2")
-    replay = _pay(api, booking.locator, "pm_card_chargeDeclined", key="pay-attempt-2")
+    first = pay_by_api(api, booking.locator, "pm_card_chargeDeclined", key="pay-attempt-2")
+    replay = pay_by_api(api, booking.locator, "pm_card_chargeDeclined", key="pay-attempt-2")
 
     assert (first.status_code, replay.status_code) == (402, 402)
     assert replay.json() == first.json()
@@ -276,23 +239,22 @@ def test_a_replayed_declined_request_is_not_sent_to_the_bank_again(api, user):
     assert SandboxRecord.objects.filter(kind=SandboxRecord.Kind.PAYMENT).count() == 1
 
 
-def test_the_same_key_with_another_card_is_refused_and_charges_nothing(api, user):
-    booking = _held_booking(user)
-    _pay(api, booking.locator, "pm_card_chargeDeclined", key="pay-attempt-3")
+def test_the_same_key_with_another_card_is_refused_and_charges_nothing(fare_class, api, user):
+    booking = hold(fare_class, user=user)
+    pay_by_api(api, booking.locator, "pm_card_chargeDeclined", key="pay-attempt-3")
 
-    other = _pay(api, booking.locator, "pm_card_visa", key="pay-attempt-3")
+    other = pay_by_api(api, booking.locator, "pm_card_visa", key="pay-attempt-3")
 
     assert (other.status_code, other.json()["code"]) == (422, "idempotency_mismatch")
-    assert _charges_taken() == 0
+    assert charges_taken() == 0
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.HELD
 
 
-def test_paying_another_customers_booking_is_not_found_and_records_nothing(user):
-    booking = _held_booking(user)
-    stranger = APIClient()
-    stranger.force_authenticate(UserFactory())
+def test_paying_another_customers_booking_is_not_found_and_records_nothing(fare_class, user):
+    booking = hold(fare_class, user=user)
+    stranger = api_as(UserFactory())
 
-    response = _pay(stranger, booking.locator)
+    response = pay_by_api(stranger, booking.locator)
 
     assert (response.status_code, response.json()["code"]) == (404, "not_found")
     assert not Payment.objects.exists()
@@ -300,21 +262,21 @@ def test_paying_another_customers_booking_is_not_found_and_records_nothing(user)
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.HELD
 
 
-def test_paying_after_the_hold_ran_out_is_refused_before_the_card_is_charged(api, user):
-    booking = _held_booking(user)
+def test_paying_after_the_hold_ran_out_is_refused_before_the_card_is_charged(fare_class, api, user):
+    booking = hold(fare_class, user=user)
     Booking.objects.filter(pk=booking.pk).update(hold_expires_at=booking.created_at)
 
-    response = _pay(api, booking.locator)
+    response = pay_by_api(api, booking.locator)
 
     assert (response.status_code, response.json()["code"]) == (409, "hold_expired")
     assert not SandboxRecord.objects.exists()
 
 
 def test_cancelling_a_held_booking_cancels_its_open_3ds_challenge(
-    api, user, browser, django_capture_on_commit_callbacks
+    fare_class, api, user, browser, django_capture_on_commit_callbacks
 ):
-    booking = _held_booking(user)
-    waiting_url = _pay(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
+    booking = hold(fare_class, user=user)
+    waiting_url = pay_by_api(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
 
     with django_capture_on_commit_callbacks(execute=True):
         assert api.post(f"/api/v1/bookings/{booking.locator}/cancellation/").status_code == 200
@@ -322,4 +284,4 @@ def test_cancelling_a_held_booking_cancels_its_open_3ds_challenge(
 
     assert late_answer.status_code == 302
     assert Payment.objects.get(booking=booking).status == PaymentStatus.CANCELED
-    assert _charges_taken() == 0
+    assert charges_taken() == 0

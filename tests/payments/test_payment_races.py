@@ -8,55 +8,23 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connections
-from django.utils import timezone
-from rest_framework.test import APIClient
 
 from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingStatus
-from apps.core import clock
 from apps.core.errors import DomainError
-from apps.inventory.models import FareClass
-from apps.inventory.offers import PassengerMix, offer_build
 from apps.payments import locks as payment_locks
 from apps.payments import services
 from apps.payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, SandboxRecord
 from apps.payments.providers import get_provider
 from tests.conftest import wait_for
 from tests.factories import FareClassFactory, UserFactory
+from tests.payments.helpers import agent_refund, api_as, charges_taken, hold, pay, pay_by_api
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-FAMILY_NAMES = ["Lovelace", "Babbage", "Somerville"]
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the clock every service reads, in every thread: `later(minutes=16)`."""
-    shift = [timedelta(0)]
-    monkeypatch.setattr(clock, "now", lambda: timezone.now() + shift[0])
-
-    def move(**delta) -> None:
-        shift[0] += timedelta(**delta)
-
-    return move
-
-
-def _hold(fare_class: FareClass, user, *, adults: int) -> Booking:
-    offer = offer_build(slices=[[fare_class]], mix=PassengerMix(adults=adults), cabin="economy")
-    return booking_services.booking_create(
-        offer_id=offer.id,
-        passengers=[
-            booking_services.PassengerInput(type="adult", given_name="Ada", family_name=FAMILY_NAMES[i])
-            for i in range(adults)
-        ],
-        contact=booking_services.ContactInput(email=user.email),
-        user=user,
-    )
 
 
 def _race(attempts: list[Callable[[], object]]) -> list[object]:
@@ -84,33 +52,22 @@ def _race(attempts: list[Callable[[], object]]) -> list[object]:
     return results
 
 
-def _charges_taken() -> int:
-    return SandboxRecord.objects.filter(kind=SandboxRecord.Kind.PAYMENT, status=PaymentStatus.SUCCEEDED).count()
-
-
 def test_six_simultaneous_payments_of_one_booking_charge_the_card_once():
     user = UserFactory()
-    booking = _hold(FareClassFactory(price=Decimal("120.00")), user, adults=2)
+    booking = hold(FareClassFactory(price=Decimal("120.00")), user=user, adults=2)
 
-    def pay(key: str):
+    def paying(key: str):
         def attempt():
-            client = APIClient()
-            client.force_authenticate(user)
-            response = client.post(
-                f"/api/v1/bookings/{booking.locator}/payments/",
-                {"payment_method": "pm_card_visa"},
-                format="json",
-                HTTP_IDEMPOTENCY_KEY=key,
-            )
+            response = pay_by_api(api_as(user), booking.locator, key=key)
             return response.status_code, response.json().get("code")
 
         return attempt
 
-    results = _race([pay(f"double-click-{i}") for i in range(6)])
+    results = _race([paying(f"double-click-{i}") for i in range(6)])
 
     assert Counter(status for status, _ in results) == Counter({201: 1, 409: 5}), results
     assert {code for status, code in results if status == 409} <= {"payment_in_progress", "booking_already_paid"}
-    assert _charges_taken() == 1
+    assert charges_taken() == 1
     assert list(Payment.objects.filter(booking=booking).values_list("status", "applied")) == [
         (PaymentStatus.SUCCEEDED, True)
     ]
@@ -119,22 +76,20 @@ def test_six_simultaneous_payments_of_one_booking_charge_the_card_once():
 
 def _approve_3ds_while_paying_with_another_card() -> None:
     user = UserFactory()
-    booking = _hold(FareClassFactory(), user, adults=1)
-    waiting = services.payment_create(
-        locator=booking.locator, payment_method="pm_card_authenticationRequired", user=user
-    )
-    charges_before = _charges_taken()
+    booking = hold(user=user)
+    waiting = pay(booking, "pm_card_authenticationRequired")
+    charges_before = charges_taken()
 
     _race(
         [
             lambda: services.sandbox_authenticate(
                 reference=waiting.provider_reference, approve=True, actor_label=user.email
             ),
-            lambda: services.payment_create(locator=booking.locator, payment_method="pm_card_visa", user=user),
+            lambda: pay(booking, user=user),
         ]
     )
 
-    assert _charges_taken() - charges_before == 1
+    assert charges_taken() - charges_before == 1
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
     assert Payment.objects.filter(booking=booking, applied=True).count() == 1
     assert not Refund.objects.filter(payment__booking=booking).exists()
@@ -160,17 +115,15 @@ def _pay_as_the_hold_runs_out_while_seats_are_resold(later, *, stagger: float, w
     """One round of the race below; B starts `stagger` seconds after the others."""
     fare_class = FareClassFactory(capacity=SEATS, price=Decimal("99.00"))
     customer, other = UserFactory(), UserFactory()
-    booking = _hold(fare_class, customer, adults=SEATS)
-    waiting = services.payment_create(
-        locator=booking.locator, payment_method="pm_card_authenticationRequired", user=customer
-    )
+    booking = hold(fare_class, user=customer, adults=SEATS)
+    waiting = pay(booking, "pm_card_authenticationRequired")
     later(minutes=16)
 
     racers = [
         lambda: services.sandbox_authenticate(
             reference=waiting.provider_reference, approve=True, actor_label=customer.email
         )[1],
-        lambda: _after(stagger, lambda: _hold(fare_class, other, adults=SEATS)),
+        lambda: _after(stagger, lambda: hold(fare_class, user=other, adults=SEATS)),
     ]
     if with_expiry_job:
         racers.append(booking_services.bookings_expire_due)
@@ -209,9 +162,7 @@ def test_a_payment_racing_the_hold_expiry_never_confirms_a_booking_whose_seats_w
 
 
 def test_two_workers_carrying_out_the_same_refund_at_once_refund_once_at_the_bank():
-    user = UserFactory()
-    booking = _hold(FareClassFactory(price=Decimal("150.00")), user, adults=1)
-    payment = services.payment_create(locator=booking.locator, payment_method="pm_card_visa", user=user)
+    payment = pay(hold(FareClassFactory(price=Decimal("150.00")), user=UserFactory()))
     # Recorded without running the outbox, as if the broker were slow: the workers do it.
     refund = Refund.objects.create(
         payment=payment, amount=payment.amount, currency="EUR", reason=RefundReason.AGENT, source_key="race:1",
@@ -240,13 +191,8 @@ def test_news_of_a_refund_and_of_its_payment_arriving_together_do_not_deadlock(m
     """A provider event about a payment (booking locked, then payment) and one about a
     refund of that payment, applied at the same moment: both must go through. Locks taken
     in different orders deadlock, and PostgreSQL then aborts one of them."""
-    user = UserFactory()
-    booking = _hold(FareClassFactory(price=Decimal("150.00")), user, adults=1)
-    payment = services.payment_create(locator=booking.locator, payment_method="pm_card_visa", user=user)
-    refund = services.refund_create(
-        payment_id=payment.pk, amount=Decimal("50.00"), reason=RefundReason.AGENT, source_key="agent:lock-order",
-        requested_by="agent@example.com",
-    )  # fmt: skip
+    payment = pay(hold(FareClassFactory(price=Decimal("150.00")), user=UserFactory()))
+    refund = agent_refund(payment, "50.00", source_key="agent:lock-order")
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED  # the outbox sent it to the bank on commit
     payment_news = get_provider("sandbox").retrieve(payment.provider_reference)

@@ -12,61 +12,30 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingStatus
 from apps.core import clock
-from apps.inventory.offers import PassengerMix, offer_build
 from apps.payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus, SandboxRecord
-from apps.payments.providers import ChargeRequest, RefundRequest
+from apps.payments.providers import RefundRequest
 from apps.payments.providers.sandbox import SandboxProvider
 from apps.payments.reconcile import MismatchKind, reconcile
-from apps.payments.services import payment_create, refund_create
 from apps.payments.tasks import reconcile_recent
-from tests.factories import FareClassFactory
+from tests.payments.helpers import agent_refund, charged_but_unrecorded, hold, pay
 
 pytestmark = pytest.mark.django_db
 
 sandbox = SandboxProvider()
 
 
-def _booking() -> Booking:
-    offer = offer_build(slices=[[FareClassFactory()]], mix=PassengerMix(adults=1), cabin="economy")
-    return booking_services.booking_create(
-        offer_id=offer.id,
-        passengers=[booking_services.PassengerInput(type="adult", given_name="Ada", family_name="Lovelace")],
-        contact=booking_services.ContactInput(email="ada@example.com"),
-        user=None,
-    )
-
-
-def _paid(payment_method: str = "pm_card_visa") -> Payment:
-    booking = _booking()
-    return payment_create(
-        locator=booking.locator, payment_method=payment_method, user=None, guest_locators=[booking.locator]
-    )
-
-
-def _charged_but_unrecorded() -> Payment:
-    """The process died after the sandbox charged the card and before it recorded the answer."""
-    booking = _booking()
-    payment = Payment.objects.create(
+def _payment_never_sent(*, age: timedelta) -> Payment:
+    """A payment we recorded `age` ago and never got to send to the provider."""
+    booking = hold()
+    return Payment.objects.create(
         booking=booking,
         provider="sandbox",
         amount=booking.total_amount,
         currency=booking.currency,
-        payment_method="pm_card_visa",
+        created_at=clock.now() - age,
     )
-    sandbox.charge(
-        ChargeRequest(
-            amount=payment.amount,
-            currency=payment.currency,
-            payment_method="pm_card_visa",
-            idempotency_key=payment.provider_idempotency_key,
-            description=f"Booking {booking.locator}",
-            metadata={"locator": booking.locator, "payment_id": str(payment.pk)},
-        )
-    )
-    return payment
 
 
 def _reconcile(*args: str) -> tuple[int, str]:
@@ -84,7 +53,7 @@ def _recent(*, repair: bool):
 
 
 def test_a_charge_whose_answer_was_lost_is_reported_until_repaired():
-    payment = _charged_but_unrecorded()
+    payment, _ = charged_but_unrecorded(hold())
 
     status, out = _reconcile()
 
@@ -97,7 +66,7 @@ def test_a_charge_whose_answer_was_lost_is_reported_until_repaired():
 
 
 def test_repairing_a_lost_charge_confirms_the_booking_with_tickets():
-    payment = _charged_but_unrecorded()
+    payment, _ = charged_but_unrecorded(hold())
 
     status, out = _reconcile("--repair")
 
@@ -113,7 +82,7 @@ def test_repairing_a_lost_charge_confirms_the_booking_with_tickets():
 
 
 def test_a_second_repair_run_finds_nothing_left_to_do():
-    _charged_but_unrecorded()
+    charged_but_unrecorded(hold())
     _reconcile("--repair")
 
     status, out = _reconcile("--repair")
@@ -123,7 +92,7 @@ def test_a_second_repair_run_finds_nothing_left_to_do():
 
 
 def test_a_3ds_payment_approved_at_the_provider_is_a_status_mismatch_that_repair_applies():
-    payment = _paid("pm_card_authenticationRequired")
+    payment = pay(hold(), "pm_card_authenticationRequired")
     sandbox.authenticate(payment.provider_reference, approve=True)
 
     report = _recent(repair=True)
@@ -139,7 +108,7 @@ def test_a_3ds_payment_approved_at_the_provider_is_a_status_mismatch_that_repair
 
 
 def test_a_refund_made_in_the_provider_dashboard_is_adopted():
-    payment = _paid()
+    payment = pay(hold())
     dashboard = sandbox.refund(
         RefundRequest(
             payment_reference=payment.provider_reference,
@@ -165,14 +134,7 @@ def test_a_refund_made_in_the_provider_dashboard_is_adopted():
 
 
 def test_a_stale_payment_the_provider_never_saw_is_marked_abandoned():
-    booking = _booking()
-    payment = Payment.objects.create(
-        booking=booking,
-        provider="sandbox",
-        amount=booking.total_amount,
-        currency=booking.currency,
-        created_at=clock.now() - timedelta(minutes=31),
-    )
+    payment = _payment_never_sent(age=timedelta(minutes=31))
 
     status, out = _reconcile("--repair")
 
@@ -183,14 +145,7 @@ def test_a_stale_payment_the_provider_never_saw_is_marked_abandoned():
 
 
 def test_a_payment_still_being_made_is_not_stale():
-    booking = _booking()
-    Payment.objects.create(
-        booking=booking,
-        provider="sandbox",
-        amount=booking.total_amount,
-        currency=booking.currency,
-        created_at=clock.now() - timedelta(minutes=5),
-    )
+    _payment_never_sent(age=timedelta(minutes=5))
 
     status, out = _reconcile("--repair")
 
@@ -199,7 +154,7 @@ def test_a_payment_still_being_made_is_not_stale():
 
 
 def test_an_amount_mismatch_is_reported_never_repaired_and_exits_1():
-    payment = _paid()
+    payment = pay(hold())
     SandboxRecord.objects.filter(reference=payment.provider_reference).update(amount=Decimal("150.00"))
 
     status, out = _reconcile("--repair")
@@ -213,7 +168,7 @@ def test_an_amount_mismatch_is_reported_never_repaired_and_exits_1():
 
 
 def test_a_provider_failure_never_undoes_our_success():
-    payment = _paid()
+    payment = pay(hold())
     SandboxRecord.objects.filter(reference=payment.provider_reference).update(status=PaymentStatus.FAILED)
 
     report = _recent(repair=True)
@@ -225,7 +180,7 @@ def test_a_provider_failure_never_undoes_our_success():
 
 
 def test_a_reference_the_provider_does_not_know_needs_attention():
-    payment = _paid()
+    payment = pay(hold())
     SandboxRecord.objects.filter(reference=payment.provider_reference).delete()
 
     status, out = _reconcile("--repair")
@@ -236,14 +191,8 @@ def test_a_reference_the_provider_does_not_know_needs_attention():
 
 
 def test_a_recorded_refund_that_was_never_sent_is_sent():
-    payment = _paid()
-    refund = refund_create(
-        payment_id=payment.pk,
-        amount=Decimal("20.00"),
-        reason=RefundReason.AGENT,
-        source_key="agent:1",
-        requested_by="x",
-    )
+    payment = pay(hold())
+    refund = agent_refund(payment, "20.00", source_key="agent:1")
     Refund.objects.filter(pk=refund.pk).update(created_at=clock.now() - timedelta(minutes=6))
 
     status, out = _reconcile("--repair")
@@ -256,14 +205,8 @@ def test_a_recorded_refund_that_was_never_sent_is_sent():
 
 
 def test_a_refund_whose_answer_was_lost_takes_the_providers_status_and_reference():
-    payment = _paid()
-    refund = refund_create(
-        payment_id=payment.pk,
-        amount=Decimal("20.00"),
-        reason=RefundReason.AGENT,
-        source_key="agent:2",
-        requested_by="x",
-    )
+    payment = pay(hold())
+    refund = agent_refund(payment, "20.00", source_key="agent:2")
     sent = sandbox.refund(
         RefundRequest(
             payment_reference=payment.provider_reference,
@@ -287,8 +230,8 @@ def test_a_refund_whose_answer_was_lost_takes_the_providers_status_and_reference
 
 
 def test_a_clean_period_reports_nothing_and_exits_0():
-    _paid()
-    _paid("pm_card_authenticationRequired")
+    pay(hold())
+    pay(hold(), "pm_card_authenticationRequired")
 
     status, out = _reconcile("--provider", "sandbox")
 
@@ -298,7 +241,7 @@ def test_a_clean_period_reports_nothing_and_exits_0():
 
 
 def test_a_period_before_the_payments_checks_nothing():
-    _charged_but_unrecorded()
+    charged_but_unrecorded(hold())
 
     status, out = _reconcile("--since", "2020-01-01", "--until", "2020-01-03T00:00:00Z")
 
@@ -317,7 +260,7 @@ def test_since_after_until_is_a_command_error():
 
 
 def test_the_periodic_task_repairs_a_lost_charge():
-    payment = _charged_but_unrecorded()
+    payment, _ = charged_but_unrecorded(hold())
 
     assert reconcile_recent.delay().get() == 0
 
@@ -326,7 +269,7 @@ def test_the_periodic_task_repairs_a_lost_charge():
 
 
 def test_the_periodic_task_warns_about_what_it_cannot_repair(caplog):
-    payment = _paid()
+    payment = pay(hold())
     SandboxRecord.objects.filter(reference=payment.provider_reference).update(currency="USD")
 
     with caplog.at_level(logging.WARNING, logger="apps.payments.tasks"):

@@ -8,18 +8,16 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from rest_framework.test import APIClient
 
-from apps.bookings import services as booking_services
 from apps.bookings.models import Booking
 from apps.core import clock
 from apps.core.models import OutboxEvent
-from apps.inventory.offers import PassengerMix, offer_build
-from apps.payments import handlers, services
+from apps.payments import handlers
 from apps.payments.errors import PaymentDeclined, RefundNotAllowed
 from apps.payments.models import Payment, Refund, RefundReason, RefundStatus, SandboxRecord
 from tests.conftest import wait_for
-from tests.factories import FareClassFactory, FlightFactory, UserFactory
+from tests.factories import FareClassFactory, FlightFactory
+from tests.payments.helpers import agent_refund, hold, pay
 
 
 def _paid_booking(user, *, days_ahead: int = 10, refundable: bool = False, change_fee: str = "0.00") -> Booking:
@@ -28,14 +26,8 @@ def _paid_booking(user, *, days_ahead: int = 10, refundable: bool = False, chang
     fare_class = FareClassFactory(
         flight=flight, price=Decimal("200.00"), refundable=refundable, change_fee=Decimal(change_fee)
     )
-    offer = offer_build(slices=[[fare_class]], mix=PassengerMix(adults=1), cabin="economy")
-    booking = booking_services.booking_create(
-        offer_id=offer.id,
-        passengers=[booking_services.PassengerInput(type="adult", given_name="Ada", family_name="Lovelace")],
-        contact=booking_services.ContactInput(email=user.email),
-        user=user,
-    )
-    services.payment_create(locator=booking.locator, payment_method="pm_card_visa", user=user)
+    booking = hold(fare_class, user=user)
+    pay(booking)
     booking.refresh_from_db()
     return booking
 
@@ -50,18 +42,6 @@ def _bank_refunds() -> list[tuple[str, str, Decimal]]:
 
 def _event(topic: str) -> OutboxEvent:
     return OutboxEvent.objects.get(topic=topic)
-
-
-@pytest.fixture
-def user():
-    return UserFactory()
-
-
-@pytest.fixture
-def api(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 # Cancelling a paid booking
@@ -188,17 +168,11 @@ def test_after_a_refund_failed_its_amount_may_be_refunded_again(user, django_cap
     bank = SandboxRecord.objects.filter(reference=payment.provider_reference)
     bank.update(status="failed")
     with django_capture_on_commit_callbacks(execute=True):
-        services.refund_create(
-            payment_id=payment.pk, amount=Decimal("200.00"), reason=RefundReason.AGENT, source_key="agent:1",
-            requested_by="agent@example.com",
-        )  # fmt: skip
+        agent_refund(payment, "200.00", source_key="agent:1")
     bank.update(status="succeeded")  # the bank sorted it out
 
     with django_capture_on_commit_callbacks(execute=True):
-        again = services.refund_create(
-            payment_id=payment.pk, amount=Decimal("200.00"), reason=RefundReason.AGENT, source_key="agent:2",
-            requested_by="agent@example.com",
-        )  # fmt: skip
+        again = agent_refund(payment, "200.00", source_key="agent:2")
 
     again.refresh_from_db()
     assert again.status == RefundStatus.SUCCEEDED
@@ -232,17 +206,11 @@ def test_a_redelivered_cancellation_event_refunds_once(api, user):
 def test_a_refund_above_what_is_left_is_refused_and_changes_nothing(user):
     booking = _paid_booking(user)
     payment = Payment.objects.get(booking=booking)
-    services.refund_create(
-        payment_id=payment.pk, amount=Decimal("150.00"), reason=RefundReason.AGENT, source_key="agent:goodwill",
-        requested_by="agent@example.com",
-    )  # fmt: skip
+    agent_refund(payment, "150.00", source_key="agent:goodwill")
     events_before = booking.events.count()
 
     with pytest.raises(RefundNotAllowed, match=r"50\.00"):
-        services.refund_create(
-            payment_id=payment.pk, amount=Decimal("60.00"), reason=RefundReason.AGENT, source_key="agent:more",
-            requested_by="agent@example.com",
-        )  # fmt: skip
+        agent_refund(payment, "60.00", source_key="agent:more")
 
     assert Payment.objects.get(pk=payment.pk).amount_refunded == Decimal("150.00")
     assert list(Refund.objects.values_list("source_key", flat=True)) == ["agent:goodwill"]
@@ -252,23 +220,13 @@ def test_a_refund_above_what_is_left_is_refused_and_changes_nothing(user):
 
 @pytest.mark.django_db
 def test_a_refund_of_a_payment_that_did_not_succeed_is_refused(user):
-    fare_class = FareClassFactory()
-    offer = offer_build(slices=[[fare_class]], mix=PassengerMix(adults=1), cabin="economy")
-    booking = booking_services.booking_create(
-        offer_id=offer.id,
-        passengers=[booking_services.PassengerInput(type="adult", given_name="Ada", family_name="Lovelace")],
-        contact=booking_services.ContactInput(email=user.email),
-        user=user,
-    )
+    booking = hold(user=user)
     with pytest.raises(PaymentDeclined):
-        services.payment_create(locator=booking.locator, payment_method="pm_card_chargeDeclined", user=user)
+        pay(booking, "pm_card_chargeDeclined")
     declined = Payment.objects.get(booking=booking)
 
     with pytest.raises(RefundNotAllowed):
-        services.refund_create(
-            payment_id=declined.pk, amount=Decimal("1.00"), reason=RefundReason.AGENT, source_key="agent:x",
-            requested_by="agent@example.com",
-        )  # fmt: skip
+        agent_refund(declined, "1.00", source_key="agent:x")
 
     assert not Refund.objects.exists()
 
@@ -280,10 +238,7 @@ def test_a_refund_of_a_payment_that_did_not_succeed_is_refused(user):
 def test_the_booking_shows_a_refund_on_its_way_and_then_done(api, user, django_capture_on_commit_callbacks):
     booking = _paid_booking(user)
     payment = Payment.objects.get(booking=booking)
-    refund = services.refund_create(
-        payment_id=payment.pk, amount=Decimal("40.00"), reason=RefundReason.AGENT, source_key="agent:bags",
-        requested_by="agent@example.com",
-    )  # fmt: skip
+    refund = agent_refund(payment, "40.00", source_key="agent:bags")
 
     pending = api.get(f"/api/v1/bookings/{booking.locator}/").json()
     with django_capture_on_commit_callbacks(execute=True):

@@ -12,32 +12,24 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.db import connections
-from rest_framework.test import APIClient
 
-from apps.bookings import services as booking_services
 from apps.bookings.models import Booking, BookingStatus
 from apps.core.money import minor_units
-from apps.inventory.offers import PassengerMix, offer_build
 from apps.payments.models import Payment, PaymentStatus, ProviderEvent, Refund, RefundStatus
 from tests.factories import FareClassFactory, UserFactory
+from tests.payments.helpers import (
+    STRIPE_WEBHOOK,
+    STRIPE_WEBHOOK_SECRET,
+    api_as,
+    deliver_stripe_webhook,
+    hold,
+    pay_by_api,
+)
 from tests.payments.stripe_fake import load_fixture, sign_webhook, stripe_event
 
 pytestmark = pytest.mark.django_db
 
 PI_ID = "pi_1PgafyB7WZ01zgkWSjxsAJo3"
-WEBHOOK = "/api/v1/payments/webhooks/stripe/"
-SECRET = "whsec_test_flightbook"
-
-
-def _booking(user, *, fare_class=None) -> Booking:
-    fare_class = fare_class or FareClassFactory(refundable=True)
-    offer = offer_build(slices=[[fare_class]], mix=PassengerMix(adults=1), cabin="economy")
-    return booking_services.booking_create(
-        offer_id=offer.id,
-        passengers=[booking_services.PassengerInput(type="adult", given_name="Ada", family_name="Lovelace")],
-        contact=booking_services.ContactInput(email="ada@example.com"),
-        user=user,
-    )
 
 
 def _intent(fixture: str, booking: Booking, **changes) -> dict:
@@ -52,32 +44,36 @@ def _intent(fixture: str, booking: Booking, **changes) -> dict:
     return intent
 
 
-def _deliver(client, payload: bytes, *, secret: str = SECRET, timestamp: int | None = None):
-    return client.post(
-        WEBHOOK,
-        data=payload,
-        content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=sign_webhook(payload, secret, timestamp),
-    )
+# The state a PaymentIntent is in when Stripe sends each event about it.
+INTENT_AFTER = {
+    "payment_intent.succeeded": "payment_intent_succeeded",
+    "payment_intent.payment_failed": "payment_intent_requires_payment_method",
+    "payment_intent.requires_action": "payment_intent_requires_action",
+}
+
+
+def _intent_event(event_type: str, booking: Booking, *, event_id: str, created: int | None = None) -> bytes:
+    """Stripe's webhook body for `event_type` about this booking's PaymentIntent (created now by default)."""
+    intent = _intent(INTENT_AFTER[event_type], booking)
+    return stripe_event(event_type, intent, event_id=event_id, created=int(time.time()) if created is None else created)
 
 
 @pytest.fixture
-def customer_api():
-    user = UserFactory()
-    client = APIClient()
-    client.force_authenticate(user)
-    return user, client
+def fare_class():
+    return FareClassFactory(refundable=True)
 
 
-def _pay_needing_3ds(stripe_api, customer_api) -> tuple[Booking, Payment]:
+@pytest.fixture
+def customer_api(user, api):
+    return user, api
+
+
+def _pay_needing_3ds(stripe_api, customer_api, fare_class) -> tuple[Booking, Payment]:
     user, client = customer_api
-    booking = _booking(user)
+    booking = hold(fare_class, user=user)
     stripe_api.respond("POST", "/v1/payment_intents", _intent("payment_intent_requires_action", booking))
-    response = client.post(
-        f"/api/v1/bookings/{booking.locator}/payments/",
-        {"payment_method": "pm_card_authenticationRequired", "return_url": "https://agency.example/back"},
-        format="json",
-        HTTP_IDEMPOTENCY_KEY="pay-1",
+    response = pay_by_api(
+        client, booking.locator, "pm_card_authenticationRequired", key="pay-1", return_url="https://agency.example/back"
     )
     assert response.status_code == 202, response.content
     assert response.json()["next_action"]["type"] == "redirect_to_url"
@@ -85,8 +81,8 @@ def _pay_needing_3ds(stripe_api, customer_api) -> tuple[Booking, Payment]:
     return booking, Payment.objects.get(booking=booking)
 
 
-def test_a_payment_stripe_confirms_by_webhook_issues_the_tickets(stripe_api, customer_api, client):
-    booking, payment = _pay_needing_3ds(stripe_api, customer_api)
+def test_a_payment_stripe_confirms_by_webhook_issues_the_tickets(stripe_api, fare_class, customer_api, client):
+    booking, payment = _pay_needing_3ds(stripe_api, customer_api, fare_class)
     [sent] = stripe_api.requests
     assert sent.idempotency_key == f"flightbook-payment-{payment.pk}"
     assert sent.form["amount"] == str(int(booking.total_amount * 100))
@@ -94,13 +90,8 @@ def test_a_payment_stripe_confirms_by_webhook_issues_the_tickets(stripe_api, cus
     booking.refresh_from_db()
     assert booking.status == BookingStatus.HELD
 
-    payload = stripe_event(
-        "payment_intent.succeeded",
-        _intent("payment_intent_succeeded", booking),
-        event_id="evt_succeeded",
-        created=int(time.time()),
-    )
-    response = _deliver(client, payload)
+    payload = _intent_event("payment_intent.succeeded", booking, event_id="evt_succeeded")
+    response = deliver_stripe_webhook(client, payload)
 
     assert response.status_code == 200
     assert response.json() == {"received": True, "duplicate": False}
@@ -112,18 +103,13 @@ def test_a_payment_stripe_confirms_by_webhook_issues_the_tickets(stripe_api, cus
     assert (payment.status, payment.applied, payment.provider_reference) == ("succeeded", True, PI_ID)
 
 
-def test_a_replayed_webhook_changes_nothing(stripe_api, customer_api, client):
-    booking, _ = _pay_needing_3ds(stripe_api, customer_api)
-    payload = stripe_event(
-        "payment_intent.succeeded",
-        _intent("payment_intent_succeeded", booking),
-        event_id="evt_1",
-        created=int(time.time()),
-    )
-    _deliver(client, payload)
+def test_a_replayed_webhook_changes_nothing(stripe_api, fare_class, customer_api, client):
+    booking, _ = _pay_needing_3ds(stripe_api, customer_api, fare_class)
+    payload = _intent_event("payment_intent.succeeded", booking, event_id="evt_1")
+    deliver_stripe_webhook(client, payload)
     ticket = Booking.objects.get(pk=booking.pk).passengers.get().ticket_number
 
-    again = _deliver(client, payload)
+    again = deliver_stripe_webhook(client, payload)
 
     assert again.status_code == 200
     assert again.json() == {"received": True, "duplicate": True}
@@ -133,22 +119,17 @@ def test_a_replayed_webhook_changes_nothing(stripe_api, customer_api, client):
 
 
 @pytest.mark.parametrize("failure_age", [60, -60], ids=["older failure", "failure stamped later"])
-def test_an_out_of_order_failure_never_moves_a_paid_payment_backwards(stripe_api, customer_api, client, failure_age):
-    booking, payment = _pay_needing_3ds(stripe_api, customer_api)
+def test_an_out_of_order_failure_never_moves_a_paid_payment_backwards(
+    stripe_api, fare_class, customer_api, client, failure_age
+):
+    booking, payment = _pay_needing_3ds(stripe_api, customer_api, fare_class)
     now = int(time.time())
     # The customer's first try failed, the second succeeded; Stripe delivers the success first.
     # A success is final, whatever the other event's timestamp says.
-    succeeded = stripe_event(
-        "payment_intent.succeeded", _intent("payment_intent_succeeded", booking), event_id="evt_ok", created=now
-    )
-    failed = stripe_event(
-        "payment_intent.payment_failed",
-        _intent("payment_intent_requires_payment_method", booking),
-        event_id="evt_failed",
-        created=now - failure_age,
-    )
-    assert _deliver(client, succeeded).status_code == 200
-    assert _deliver(client, failed).status_code == 200
+    succeeded = _intent_event("payment_intent.succeeded", booking, event_id="evt_ok", created=now)
+    failed = _intent_event("payment_intent.payment_failed", booking, event_id="evt_failed", created=now - failure_age)
+    assert deliver_stripe_webhook(client, succeeded).status_code == 200
+    assert deliver_stripe_webhook(client, failed).status_code == 200
 
     payment.refresh_from_db()
     booking.refresh_from_db()
@@ -158,23 +139,15 @@ def test_an_out_of_order_failure_never_moves_a_paid_payment_backwards(stripe_api
     assert ProviderEvent.objects.get(event_id="evt_failed").outcome.endswith("no change")
 
 
-def test_an_older_failure_after_a_newer_challenge_is_ignored(stripe_api, customer_api, client):
-    booking, payment = _pay_needing_3ds(stripe_api, customer_api)
+def test_an_older_failure_after_a_newer_challenge_is_ignored(stripe_api, fare_class, customer_api, client):
+    booking, payment = _pay_needing_3ds(stripe_api, customer_api, fare_class)
     now = int(time.time())
-    challenge = stripe_event(
-        "payment_intent.requires_action",
-        _intent("payment_intent_requires_action", booking),
-        event_id="evt_action",
-        created=now,
+    challenge = _intent_event("payment_intent.requires_action", booking, event_id="evt_action", created=now)
+    stale_failure = _intent_event(
+        "payment_intent.payment_failed", booking, event_id="evt_old_failure", created=now - 30
     )
-    stale_failure = stripe_event(
-        "payment_intent.payment_failed",
-        _intent("payment_intent_requires_payment_method", booking),
-        event_id="evt_old_failure",
-        created=now - 30,
-    )
-    _deliver(client, challenge)
-    _deliver(client, stale_failure)
+    deliver_stripe_webhook(client, challenge)
+    deliver_stripe_webhook(client, stale_failure)
     payment.refresh_from_db()
     assert payment.status == PaymentStatus.REQUIRES_ACTION
 
@@ -183,25 +156,20 @@ def test_an_older_failure_after_a_newer_challenge_is_ignored(stripe_api, custome
     ("secret", "age", "tamper"),
     [
         pytest.param("whsec_someone_else", 0, False, id="wrong secret"),
-        pytest.param(SECRET, 301, False, id="older than 5 minutes"),
-        pytest.param(SECRET, 0, True, id="body changed after signing"),
+        pytest.param(STRIPE_WEBHOOK_SECRET, 301, False, id="older than 5 minutes"),
+        pytest.param(STRIPE_WEBHOOK_SECRET, 0, True, id="body changed after signing"),
     ],
 )
 def test_a_webhook_that_is_not_genuine_is_refused_and_changes_nothing(
-    stripe_api, customer_api, client, secret, age, tamper
+    stripe_api, fare_class, customer_api, client, secret, age, tamper
 ):
-    booking, payment = _pay_needing_3ds(stripe_api, customer_api)
-    payload = stripe_event(
-        "payment_intent.succeeded",
-        _intent("payment_intent_succeeded", booking),
-        event_id="evt_x",
-        created=int(time.time()),
-    )
+    booking, payment = _pay_needing_3ds(stripe_api, customer_api, fare_class)
+    payload = _intent_event("payment_intent.succeeded", booking, event_id="evt_x")
     header = sign_webhook(payload, secret, int(time.time()) - age)
     if tamper:
         payload = payload.replace(b'"succeeded"', b'"canceled"', 1)
 
-    response = client.post(WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
+    response = client.post(STRIPE_WEBHOOK, data=payload, content_type="application/json", HTTP_STRIPE_SIGNATURE=header)
 
     assert response.status_code == 400
     assert response["Content-Type"] == "application/problem+json"
@@ -213,19 +181,17 @@ def test_a_webhook_that_is_not_genuine_is_refused_and_changes_nothing(
 
 
 def test_a_webhook_without_a_signature_is_refused(stripe_api, client):
-    response = client.post(WEBHOOK, data=b"{}", content_type="application/json")
+    response = client.post(STRIPE_WEBHOOK, data=b"{}", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["code"] == "webhook_invalid"
 
 
-def test_a_declined_card_leaves_the_booking_held(stripe_api, customer_api):
+def test_a_declined_card_leaves_the_booking_held(stripe_api, fare_class, customer_api):
     user, client = customer_api
-    booking = _booking(user)
+    booking = hold(fare_class, user=user)
     declined = load_fixture("error_card_declined")
     stripe_api.respond("POST", "/v1/payment_intents", declined, status=402)
-    response = client.post(
-        f"/api/v1/bookings/{booking.locator}/payments/", {"payment_method": "pm_card_chargeDeclined"}, format="json"
-    )
+    response = pay_by_api(client, booking.locator, "pm_card_chargeDeclined")
     assert response.status_code == 402
     assert response.json()["code"] == "payment_declined"
     booking.refresh_from_db()
@@ -235,25 +201,19 @@ def test_a_declined_card_leaves_the_booking_held(stripe_api, customer_api):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("same_key", [True, False], ids=["same Idempotency-Key", "different keys"])
-def test_a_double_submitted_payment_charges_once(stripe_api, same_key):
+def test_a_double_submitted_payment_charges_once(stripe_api, fare_class, same_key):
     user = UserFactory()
-    booking = _booking(user)
+    booking = hold(fare_class, user=user)
     # Stripe answers one charge; a second request would find nothing scripted and fail the test.
     stripe_api.respond("POST", "/v1/payment_intents", _intent("payment_intent_succeeded", booking))
     barrier = threading.Barrier(2)
     statuses: Counter = Counter()
 
     def submit(n: int) -> None:
-        client = APIClient()
-        client.force_authenticate(user)
+        client = api_as(user)
         barrier.wait()
         try:
-            response = client.post(
-                f"/api/v1/bookings/{booking.locator}/payments/",
-                {"payment_method": "pm_card_visa"},
-                format="json",
-                HTTP_IDEMPOTENCY_KEY="double" if same_key else f"key-{n}",
-            )
+            response = pay_by_api(client, booking.locator, key="double" if same_key else f"key-{n}")
             statuses[response.status_code] += 1
         finally:
             connections.close_all()
@@ -276,11 +236,9 @@ def test_a_cancellation_refund_goes_to_stripe_and_settles_by_webhook(
     stripe_api, customer_api, client, django_capture_on_commit_callbacks
 ):
     user, api = customer_api
-    booking = _booking(user, fare_class=FareClassFactory(refundable=True, change_fee=Decimal("0.00")))
+    booking = hold(FareClassFactory(refundable=True, change_fee=Decimal("0.00")), user=user)
     stripe_api.respond("POST", "/v1/payment_intents", _intent("payment_intent_succeeded", booking))
-    assert (
-        api.post(f"/api/v1/bookings/{booking.locator}/payments/", {"payment_method": "pm_card_visa"}).status_code == 201
-    )
+    assert pay_by_api(api, booking.locator).status_code == 201
 
     refund_body = load_fixture("refund_pending")
     refund_body.update(amount=int(booking.total_amount * 100), currency="eur")
@@ -298,7 +256,9 @@ def test_a_cancellation_refund_goes_to_stripe_and_settles_by_webhook(
 
     settled = dict(refund_body, status="succeeded")
     with django_capture_on_commit_callbacks(execute=True):
-        _deliver(client, stripe_event("refund.updated", settled, event_id="evt_refund", created=int(time.time())))
+        deliver_stripe_webhook(
+            client, stripe_event("refund.updated", settled, event_id="evt_refund", created=int(time.time()))
+        )
 
     refund.refresh_from_db()
     assert refund.status == RefundStatus.SUCCEEDED
@@ -306,24 +266,26 @@ def test_a_cancellation_refund_goes_to_stripe_and_settles_by_webhook(
     assert any("refund" in m.subject.lower() for m in mail.outbox)
 
 
-def test_a_refund_made_in_stripes_dashboard_is_recorded(stripe_api, customer_api, client):
+def test_a_refund_made_in_stripes_dashboard_is_recorded(stripe_api, fare_class, customer_api, client):
     user, api = customer_api
-    booking = _booking(user)
+    booking = hold(fare_class, user=user)
     stripe_api.respond("POST", "/v1/payment_intents", _intent("payment_intent_succeeded", booking))
-    api.post(f"/api/v1/bookings/{booking.locator}/payments/", {"payment_method": "pm_card_visa"})
+    pay_by_api(api, booking.locator)
 
     dashboard_refund = load_fixture("refund_succeeded")
     dashboard_refund.update(id="re_dashboard", amount=5000, currency="eur", payment_intent=PI_ID, metadata={})
-    _deliver(client, stripe_event("refund.created", dashboard_refund, event_id="evt_dash", created=int(time.time())))
+    deliver_stripe_webhook(
+        client, stripe_event("refund.created", dashboard_refund, event_id="evt_dash", created=int(time.time()))
+    )
 
     refund = Refund.objects.get(payment__booking=booking)
     assert (refund.amount, refund.status, refund.reason) == (Decimal("50.00"), RefundStatus.SUCCEEDED, "provider")
     assert Payment.objects.get(booking=booking).amount_refunded == Decimal("50.00")
 
 
-def test_the_payment_page_shows_stripes_element_and_the_return_page_asks_stripe(stripe_api, client):
+def test_the_payment_page_shows_stripes_element_and_the_return_page_asks_stripe(stripe_api, fare_class, client):
     user = UserFactory()
-    booking = _booking(user)
+    booking = hold(fare_class, user=user)
     client.force_login(user)
     stripe_api.respond(
         "POST",
