@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 
 class UserManager(BaseUserManager["User"]):
@@ -32,11 +33,30 @@ class UserManager(BaseUserManager["User"]):
         return self.get(email__iexact=username)
 
 
+class Partner(models.Model):
+    """A travel agency (or any business) that books through the API with its own keys and
+    whose agents serve its customers."""
+
+    name = models.CharField(max_length=120, unique=True)
+    contact_email = models.EmailField()
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class User(AbstractUser):
     """A person who signs in with their email address (there is no username)."""
 
     username = None
     email = models.EmailField("email address", unique=True)
+    partner = models.ForeignKey(
+        Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="agents", help_text="Agents only"
+    )
+    tokens_valid_after = models.DateTimeField(
+        null=True, blank=True, help_text="API tokens issued before this are refused (password change, sign-out)"
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -48,3 +68,30 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+
+class ApiKeyScope(models.TextChoices):
+    READ = "read", "Read bookings"
+    BOOK = "book", "Book, choose seats, cancel"
+    PAY = "pay", "Pay"
+
+
+class ApiKey(models.Model):
+    """A partner's API key: shown once at creation, stored as a SHA-256 hash with a visible
+    prefix to find it by; scoped, revocable, with its last use."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=16, unique=True)
+    key_hash = models.CharField(max_length=64)
+    scopes = models.JSONField(default=list, help_text="Any of read, book, pay")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "API key"
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.partner}, {self.name})"

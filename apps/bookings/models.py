@@ -29,6 +29,14 @@ class Booking(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="bookings"
     )
+    partner = models.ForeignKey(
+        "accounts.Partner", null=True, blank=True, on_delete=models.PROTECT, related_name="bookings",
+        help_text="The travel agency that made it (by API key or one of its agents)",
+    )  # fmt: skip
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="bookings",
+        help_text="The partner API key that made it",
+    )  # fmt: skip
     contact_email = models.EmailField()
     contact_phone = models.CharField(max_length=32, blank=True)
     total_amount = models.DecimalField(max_digits=CURRENCY_MAX_DIGITS, decimal_places=CURRENCY_DECIMAL_PLACES)
@@ -140,3 +148,19 @@ class TicketSerial(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}: {self.last_serial}"
+
+
+class BookingAccessGrant(models.Model):
+    """An agent found this booking by locator and family name on a customer's behalf: they
+    may see and serve it until `expires_at`. Every grant is also in the audit log."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="access_grants")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="booking_grants")
+    granted_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.booking.locator} until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
@@ -73,3 +74,29 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} {self.key} ({self.state})"
+
+
+class AuditEntry(models.Model):
+    """Who did what to which object, when, and what changed: staff actions on bookings,
+    payments, refunds, flights and users, and agents' lookups. Written in the same
+    transaction as the change; never edited."""
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=160, help_text="Kept after the user is gone")
+    action = models.CharField(max_length=60)
+    object_type = models.CharField(max_length=60, help_text="app_label.model")
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(max_length=200)
+    changes = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    request_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_repr}"

@@ -34,6 +34,14 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_simplejwt.token_blacklist",
+    "corsheaders",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "apps.core",
     "apps.accounts",
     "apps.flights",
@@ -48,12 +56,16 @@ MIDDLEWARE = [
     "apps.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "flightbook.urls"
@@ -121,6 +133,11 @@ def cache_config(redis_url: str) -> dict:
 REDIS_URL = env("REDIS_URL", default="")
 CACHES = cache_config(REDIS_URL)
 
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -166,9 +183,11 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SIMPLE_JWT = {
-    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=10)),
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=5)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
     "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": True,
     "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY),
 }
 SPECTACULAR_SETTINGS = {
@@ -263,3 +282,86 @@ if SENTRY_DSN:
         send_default_pii=False,
         integrations=[DjangoIntegration(), CeleryIntegration()],
     )
+
+# --- Accounts: allauth, social providers, MFA -------------------------------------------------
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="https")
+# Login attempts: allauth's limits double as the lockout (per IP and per account).
+ACCOUNT_RATE_LIMITS = {
+    "login": env("LOGIN_RATE_LIMIT", default="30/m/ip"),
+    "login_failed": env("LOGIN_FAILED_RATE_LIMIT", default="10/m/ip,5/5m/key"),
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+}
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_PROVIDERS: dict = {}
+# A social provider is switched on by its environment variables alone.
+for _provider, _prefix in (("google", "GOOGLE"), ("github", "GITHUB"), ("apple", "APPLE")):
+    _client_id = env(f"SOCIAL_{_prefix}_CLIENT_ID", default="")
+    if _client_id:
+        INSTALLED_APPS.append(f"allauth.socialaccount.providers.{_provider}")
+        _app = {"client_id": _client_id, "secret": env(f"SOCIAL_{_prefix}_SECRET", default="")}
+        if _provider == "apple":
+            _app["key"] = env("SOCIAL_APPLE_TEAM_ID", default="")
+            _app["settings"] = {"certificate_key": env("SOCIAL_APPLE_PRIVATE_KEY", default="")}
+        SOCIALACCOUNT_PROVIDERS[_provider] = {"APPS": [_app]}
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="flightbook")
+
+# --- Partners and privacy ---------------------------------------------------------------------
+# Fernet keys (comma-separated, newest first) that encrypt travel documents and dates of
+# birth. Rotate by putting a new key first, running `manage.py encryption_keys_rotate`,
+# then dropping the old one. Without any, a key is derived from SECRET_KEY (development).
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# An agent who finds a booking by locator and family name may see it this long.
+AGENT_LOOKUP_HOURS = env.int("AGENT_LOOKUP_HOURS", default=24)
+
+# --- Throttles (per user, API key or IP; sustained and burst) ---------------------------------
+API_THROTTLE_RATES = {
+    "anon_sustained": "2000/hour",
+    "anon_burst": "60/minute",
+    "user_sustained": "20000/hour",
+    "user_burst": "300/minute",
+    "search_anon_sustained": "1000/hour",
+    "search_anon_burst": "30/minute",
+    "booking_sustained": "300/hour",
+    "booking_burst": "20/minute",
+    "payment_sustained": "120/hour",
+    "payment_burst": "10/minute",
+    "login_sustained": "100/hour",
+    "login_burst": "10/minute",
+}
+# "scope=rate,scope=rate" overrides some of them (the benchmarks lift them).
+API_THROTTLE_RATES |= dict(item.split("=", 1) for item in env.list("API_THROTTLE_RATES", default=[]))
+
+# --- Security headers -------------------------------------------------------------------------
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+# CORS is closed unless origins are listed (a partner's browser app, say).
+CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", "https://js.stripe.com"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", "https://api.stripe.com"],
+        "frame-src": ["https://js.stripe.com", "https://hooks.stripe.com"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}

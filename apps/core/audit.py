@@ -1,0 +1,54 @@
+"""The audit trail: `audit_record` writes one entry in the caller's transaction (so a
+rolled-back change leaves no entry). Staff changes in the admin are recorded by
+`AuditedAdminMixin`; services record what staff and agents do outside it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from apps.core.logging import request_id_var
+from apps.core.models import AuditEntry
+
+
+def _label(actor: Any) -> str:
+    if actor is None:
+        return "system"
+    return str(getattr(actor, "email", "") or actor)
+
+
+def audit_record(
+    *, actor: Any, action: str, obj: models.Model, changes: dict[str, Any] | None = None, label: str = ""
+) -> AuditEntry:
+    """Record that `actor` (a user, None for the system) did `action` to `obj`.
+    `changes` maps a field to `[before, after]`, or holds whatever describes the action."""
+    user = actor if getattr(actor, "pk", None) and getattr(actor, "is_authenticated", False) else None
+    request_id = request_id_var.get()
+    return AuditEntry.objects.create(
+        actor=user,
+        actor_label=(label or _label(actor))[:160],
+        action=action[:60],
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:200],
+        changes=changes or {},
+        request_id="" if request_id == "-" else request_id[:64],
+    )
+
+
+def field_changes(before: models.Model | None, after: models.Model, fields: list[str]) -> dict[str, list[Any]]:
+    """`{field: [before, after]}` for the fields whose value differs (all of them for a new object)."""
+    changes = {}
+    for name in fields:
+        old = getattr(before, name, None) if before is not None else None
+        new = getattr(after, name, None)
+        if old != new:
+            changes[name] = [_plain(old), _plain(new)]
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
