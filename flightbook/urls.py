@@ -6,6 +6,7 @@ from apps.core import views as core_views
 
 api_v1 = [
     path("auth/", include("apps.accounts.api.urls")),
+    path("me/", include("apps.accounts.api.me_urls")),
     path("", include("apps.flights.api.urls")),
     path("", include("apps.inventory.api.urls")),
     path("", include("apps.bookings.api.urls")),
