@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 from apps.core.audit import audit_record, field_changes
 
 # Never written to the trail in clear (the audit is readable by staff).
