@@ -1,0 +1,86 @@
+"""API throttles on Redis (the default cache): each client — an API key, else a user, else
+an IP address — has a sustained and a burst rate for the API as a whole, and for the
+endpoints that cost most or are abused most (anonymous search, booking, paying, signing
+in) a pair of their own. Rates live in `settings.API_THROTTLE_RATES` and are read per
+request. A refusal is 429 problem+json `throttled` with `Retry-After`."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from rest_framework.request import Request
+from rest_framework.throttling import SimpleRateThrottle
+
+# (URL name, method, who) → endpoint scope; who is "anon", "any".
+ENDPOINT_SCOPES = {
+    ("flight-search", "GET", "anon"): "search_anon",
+    ("booking-list", "POST", "any"): "booking",
+    ("booking-payment-create", "POST", "any"): "payment",
+    ("token_obtain_pair", "POST", "any"): "login",
+}
+
+
+def client_ident(throttle: SimpleRateThrottle, request: Request) -> str:
+    """The API key's prefix, else the user's id, else the client's address."""
+    api_key = getattr(request.user, "api_key", None)
+    if api_key is not None:
+        return f"key:{api_key.prefix}"
+    if request.user is not None and request.user.is_authenticated and request.user.pk is not None:
+        return f"user:{request.user.pk}"
+    return f"ip:{throttle.get_ident(request)}"
+
+
+class _RateFromSettings(SimpleRateThrottle):
+    window = ""  # "sustained" or "burst"
+
+    def __init__(self) -> None:  # the rate depends on the request: set in allow_request
+        self.rate = None
+
+    def scope_for(self, request: Request, view) -> str | None:
+        raise NotImplementedError
+
+    def allow_request(self, request: Request, view) -> bool:
+        scope = self.scope_for(request, view)
+        if scope is None:
+            return True
+        self.scope = f"{scope}_{self.window}"
+        self.rate = settings.API_THROTTLE_RATES.get(self.scope)
+        if self.rate is None:
+            return True
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request, view)
+
+    def get_cache_key(self, request: Request, view) -> str:
+        return f"throttle:{self.scope}:{client_ident(self, request)}"
+
+
+class _ApiWide(_RateFromSettings):
+    def scope_for(self, request: Request, view) -> str | None:
+        authenticated = request.user is not None and request.user.is_authenticated
+        return "user" if authenticated else "anon"
+
+
+class _Endpoint(_RateFromSettings):
+    def scope_for(self, request: Request, view) -> str | None:
+        match = request.resolver_match
+        if match is None:
+            return None
+        authenticated = request.user is not None and request.user.is_authenticated
+        return ENDPOINT_SCOPES.get((match.url_name, request.method, "any")) or (
+            None if authenticated else ENDPOINT_SCOPES.get((match.url_name, request.method, "anon"))
+        )
+
+
+class ApiSustained(_ApiWide):
+    window = "sustained"
+
+
+class ApiBurst(_ApiWide):
+    window = "burst"
+
+
+class EndpointSustained(_Endpoint):
+    window = "sustained"
+
+
+class EndpointBurst(_Endpoint):
+    window = "burst"
