@@ -1,5 +1,6 @@
 """OpenAPI pieces shared by several apps' endpoints."""
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter
 
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -14,3 +15,24 @@ IDEMPOTENCY_KEY = OpenApiParameter(
         "Kept 24 hours."
     ),
 )
+
+
+class JWTScheme(OpenApiAuthenticationExtension):
+    target_class = "apps.accounts.jwt.JWTAuthentication"
+    name = "jwtAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    target_class = "apps.accounts.api_keys.ApiKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A partner API key: `Authorization: Api-Key fbk_...`",
+        }
