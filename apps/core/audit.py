@@ -35,20 +35,3 @@ def audit_record(
         changes=changes or {},
         request_id="" if request_id == "-" else request_id[:64],
     )
-
-
-def field_changes(before: models.Model | None, after: models.Model, fields: list[str]) -> dict[str, list[Any]]:
-    """`{field: [before, after]}` for the fields whose value differs (all of them for a new object)."""
-    changes = {}
-    for name in fields:
-        old = getattr(before, name, None) if before is not None else None
-        new = getattr(after, name, None)
-        if old != new:
-            changes[name] = [_plain(old), _plain(new)]
-    return changes
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, models.Model):
-        return str(value)
-    return value

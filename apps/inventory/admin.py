@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 
+from apps.core.admin_audit import AuditedAdminMixin
 from apps.flights.admin import FlightAdmin
 from apps.flights.models import Flight
 from apps.inventory.models import FareClass, Hold, SeatAssignment
@@ -21,7 +22,7 @@ class FareClassForm(forms.ModelForm):
 
 
 @admin.register(FareClass)
-class FareClassAdmin(admin.ModelAdmin):
+class FareClassAdmin(AuditedAdminMixin, admin.ModelAdmin):
     form = FareClassForm
     list_display = ["flight", "cabin", "code", "brand", "price", "currency", "capacity", "sold"]
     list_filter = ["cabin", "brand"]
@@ -49,7 +50,7 @@ class FlightWithFaresAdmin(FlightAdmin):
 
 
 @admin.register(Hold)
-class HoldAdmin(admin.ModelAdmin):
+class HoldAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["reference", "fare_class", "quantity", "status", "expires_at"]
     list_filter = ["status"]
     search_fields = ["reference"]
@@ -60,7 +61,7 @@ class HoldAdmin(admin.ModelAdmin):
 
 
 @admin.register(SeatAssignment)
-class SeatAssignmentAdmin(admin.ModelAdmin):
+class SeatAssignmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["reference", "flight", "designator", "price", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["reference", "designator"]

@@ -23,6 +23,7 @@ from apps.bookings import services as booking_services
 from apps.bookings.errors import BookingNotPayable, HoldExpired
 from apps.bookings.models import Booking, BookingStatus
 from apps.core import clock, outbox
+from apps.core.audit import audit_record
 from apps.core.money import quantize
 from apps.inventory.errors import SeatUnavailable, SoldOut
 from apps.payments import locks as payment_locks
@@ -484,22 +485,37 @@ def refund_by_staff(
         booking_locks.booking_lock(locator=locator)
         payment = payment_locks.payment_lock(pk=payment_id)
         source_key = f"staff:{token}"
-        if not Refund.objects.filter(source_key=source_key).exists():
-            allowed = refund_allowance(payment=payment)
-            if not override and amount > allowed:
-                raise RefundNotAllowed(
-                    f"The fare rules allow at most {allowed} {payment.currency} here; an admin may override them."
-                )
+        existing = Refund.objects.filter(source_key=source_key).first()
+        if existing is not None:
+            return existing  # the same form sent twice
+        allowed = refund_allowance(payment=payment)
+        if not override and amount > allowed:
+            raise RefundNotAllowed(
+                f"The fare rules allow at most {allowed} {payment.currency} here; an admin may override them."
+            )
         label = f"{user.email} (override of the fare rules)" if override else user.email
-        return _refund_record(
+        refund = _refund_record(
             payment=payment,
             amount=amount,
             reason=RefundReason.AGENT,
             source_key=source_key,
             requested_by=label,
             note=note.strip()[:300],
-            audit={"override": override, "allowed_by_fare_rules": str(refund_allowance(payment=payment))},
+            audit={"override": override, "allowed_by_fare_rules": str(allowed)},
         )
+        audit_record(
+            actor=user,
+            action="refund",
+            obj=payment,
+            changes={
+                "refund_id": refund.pk,
+                "amount": str(amount),
+                "override": override,
+                "allowed_by_fare_rules": str(allowed),
+                "note": refund.note,
+            },
+        )
+        return refund
 
 
 def booking_cancellation_refund(*, locator: str, refund_amount: Decimal) -> Refund | None:
