@@ -35,12 +35,13 @@ COPY --from=builder /opt/venv /opt/venv
 COPY . .
 
 # Static files are collected (and compressed, hashed) into the image. The settings demand a
-# secret key, hosts, a database URL and a Redis URL: throwaway values on this one command, never in the
+# secret key, hosts, a database URL, a Redis URL and field keys: throwaway values on this one command, never in the
 # image's environment. collectstatic does not connect to the database.
 RUN DJANGO_SECRET_KEY=build-time-only-collectstatic-not-a-real-secret-0123456789abcdef \
     DJANGO_ALLOWED_HOSTS=localhost \
     DATABASE_URL=postgres://build:build@127.0.0.1:5432/build \
     REDIS_URL=redis://127.0.0.1:6379/0 \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtdGltZS1vbmx5LW5vdC1hLXJlYWwta2V5ISE= \
     python manage.py collectstatic --noinput --verbosity 0 \
     && python -m compileall -q apps flightbook \
     && chmod 0755 docker/entrypoint.sh

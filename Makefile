@@ -46,6 +46,7 @@ check-deploy: $(INSTALLED) ## manage.py check --deploy under production settings
 	DJANGO_SETTINGS_MODULE=flightbook.settings.prod DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=flightbook.example DATABASE_URL=postgres://postgres@127.0.0.1:5432/flightbook \
 	REDIS_URL=redis://127.0.0.1:6379/0 \
+	FIELD_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 chromium: ## Make sure Debian's Chromium is there for the browser tests (installs it as root)

@@ -24,6 +24,7 @@ from urllib.parse import quote
 
 import psycopg
 import pytest
+from cryptography.fernet import Fernet
 from psycopg import sql
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -91,6 +92,7 @@ def _prod_env(**overrides: str) -> dict[str, str]:
         DJANGO_ALLOWED_HOSTS=ALLOWED_HOST,
         REDIS_URL="redis://127.0.0.1:6379/15",
         LOG_FORMAT="text",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )
     env.update(overrides)
     return env
