@@ -28,6 +28,9 @@ urlpatterns = [
     # Any other /api/ path is a problem+json 404, in DEBUG too.
     re_path(r"^api/", core_views.not_found),
     path("admin/", admin.site.urls),
+    path("accounts/privacy/", include("apps.accounts.privacy_urls")),
+    # allauth first: /accounts/login/ resolves to `account_login`; ours adds the MFA pages.
+    path("accounts/", include("allauth.urls")),
     path("accounts/", include("apps.accounts.urls")),
     path("bookings/", include("apps.bookings.urls")),
     path("payments/", include("apps.payments.urls")),

@@ -1,10 +1,18 @@
-from django.contrib.auth.forms import AuthenticationForm
+from django import forms
 
 
-class EmailAuthenticationForm(AuthenticationForm):
-    """Django's login form, labelled for email sign-in."""
+class OtpCodeForm(forms.Form):
+    """One code: six digits from the authenticator app or, where the page allows, a
+    backup code. The view hands it to the service that checks it."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autocapitalize": "off", "autofocus": True}),
+    )
+
+    def __init__(self, *args, label: str = "Code", numeric: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["username"].label = "Email"
-        self.fields["username"].widget.input_type = "email"
+        self.fields["code"].label = label
+        if numeric:
+            self.fields["code"].widget.attrs["inputmode"] = "numeric"

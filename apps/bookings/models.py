@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.core.fields import EncryptedCharField, EncryptedDateField
 from apps.core.money import CURRENCY_DECIMAL_PLACES, CURRENCY_MAX_DIGITS
 from apps.flights.models import Flight
 from apps.inventory.models import FareClass
@@ -69,15 +70,16 @@ class Passenger(models.Model):
     type = models.CharField(max_length=8, choices=PassengerType.choices)
     given_name = models.CharField(max_length=60)
     family_name = models.CharField(max_length=60)
-    date_of_birth = models.DateField(null=True, blank=True)
-    # Travel document, required when the trip crosses a border.
-    document_type = models.CharField(
+    # Date of birth and travel document (required when the trip crosses a border) are
+    # encrypted at rest and never filtered on (docs/privacy.md).
+    date_of_birth = EncryptedDateField(null=True, blank=True)
+    document_type = EncryptedCharField(
         max_length=12, blank=True, choices=[("passport", "Passport"), ("id_card", "Identity card")]
     )
-    document_number = models.CharField(max_length=20, blank=True)
-    document_country = models.CharField(max_length=2, blank=True, help_text="Issuing country, ISO 3166-1 alpha-2")
-    nationality = models.CharField(max_length=2, blank=True)
-    document_expires_on = models.DateField(null=True, blank=True)
+    document_number = EncryptedCharField(max_length=20, blank=True)
+    document_country = EncryptedCharField(max_length=2, blank=True, help_text="Issuing country, ISO 3166-1 alpha-2")
+    nationality = EncryptedCharField(max_length=2, blank=True)
+    document_expires_on = EncryptedDateField(null=True, blank=True)
     ticket_number = models.CharField(max_length=13, null=True, blank=True, unique=True)
 
     class Meta:

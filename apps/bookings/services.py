@@ -11,14 +11,23 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from apps.accounts.models import User
+from apps.accounts.api_keys import PartnerKeyPrincipal
+from apps.accounts.models import ApiKey, Partner, User
+from apps.accounts.permissions import user_is_agent
 from apps.bookings import locks
 from apps.bookings import selectors as booking_selectors
-from apps.bookings.errors import BookingNotChangeable, HoldExpired, PassengersInvalid, SeatChoiceInvalid
+from apps.bookings.errors import (
+    BookingNotChangeable,
+    BookingNotFound,
+    HoldExpired,
+    PassengersInvalid,
+    SeatChoiceInvalid,
+)
 from apps.bookings.models import (
     LOCATOR_ALPHABET,
     LOCATOR_LENGTH,
     Booking,
+    BookingAccessGrant,
     BookingEvent,
     BookingStatus,
     Passenger,
@@ -27,6 +36,7 @@ from apps.bookings.models import (
     TicketSerial,
 )
 from apps.core import clock, outbox
+from apps.core.audit import audit_record
 from apps.flights import selectors as flight_selectors
 from apps.flights.aircraft import EXIT_ROW
 from apps.inventory import selectors as inventory_selectors
@@ -56,18 +66,23 @@ class ContactInput:
     phone: str = ""
 
 
-def _actor_label(actor: User | None) -> str:
+# Who acts: a user, a partner's API key, or nobody signed in (a guest).
+Actor = User | PartnerKeyPrincipal | None
+
+
+def _actor_label(actor: Actor) -> str:
     return actor.email if actor is not None else "customer (guest)"
 
 
 def booking_event_record(
-    *, booking: Booking, kind: str, actor: User | None = None, actor_label: str = "", detail: dict | None = None
+    *, booking: Booking, kind: str, actor: Actor = None, actor_label: str = "", detail: dict | None = None
 ) -> BookingEvent:
     """Append to the booking's timeline; called inside the transaction of the change."""
     return BookingEvent.objects.create(
         booking=booking,
         kind=kind,
-        actor=actor,
+        # An API key is no user: its label (`api-key:<prefix>`) says who it was.
+        actor=actor if isinstance(actor, User) else None,
         actor_label=actor_label or _actor_label(actor),
         detail=detail or {},
     )
@@ -146,12 +161,22 @@ def _raise_price_changed_if_a_dearer_fare_has_room(*, fare_classes: dict, seats:
         raise PriceChanged("The fare offered is sold out; other fares on these flights still have seats.")
 
 
-def booking_create(
-    *, offer_id: str, passengers: list[PassengerInput], contact: ContactInput, user: User | None
-) -> Booking:
+def _booked_for(actor: Actor) -> tuple[User | None, Partner | None, ApiKey | None]:
+    """Whose booking it is: (user, partner, api_key). A key books for its partner and
+    owns no user; an agent books as themself for their partner."""
+    if isinstance(actor, PartnerKeyPrincipal):
+        return None, actor.partner, actor.api_key
+    if actor is not None and user_is_agent(actor):
+        return actor, actor.partner, None
+    return actor, None, None
+
+
+def booking_create(*, offer_id: str, passengers: list[PassengerInput], contact: ContactInput, user: Actor) -> Booking:
     """Hold every segment of an offer for the passengers, all or nothing.
 
-    Re-checks the signed offer against today's fares (`price_changed`, `sold_out`)."""
+    Re-checks the signed offer against today's fares (`price_changed`, `sold_out`). The
+    booking records the partner (and key) it was made through, when it was."""
+    owner, partner, api_key = _booked_for(user)
     claim = offer_verify(offer_id=offer_id)
     mix = claim.mix
     fare_classes = inventory_selectors.fare_classes_for_offer(ids=claim.fare_class_ids)
@@ -185,7 +210,9 @@ def booking_create(
             with transaction.atomic(durable=True):
                 booking = Booking.objects.create(
                     locator=locator,
-                    user=user,
+                    user=owner,
+                    partner=partner,
+                    api_key=api_key,
                     contact_email=contact.email,
                     contact_phone=contact.phone,
                     total_amount=total,
@@ -339,7 +366,7 @@ class SeatChoice:
     designator: str
 
 
-def booking_seats_choose(*, locator: str, choices: list[SeatChoice], actor: User | None) -> Booking:
+def booking_seats_choose(*, locator: str, choices: list[SeatChoice], actor: Actor) -> Booking:
     """Choose or change seats for passengers of a held or confirmed booking, all or none.
 
     Infants sit on a lap and children may not sit in an exit row. A priced seat adds to
@@ -431,7 +458,7 @@ def booking_cancellation_quote(*, booking: Booking) -> CancellationQuote:
     return CancellationQuote(refund.quantize(Decimal("0.01")), booking.currency, reason, paid)
 
 
-def booking_cancel(*, locator: str, actor: User | None, actor_label: str = "") -> tuple[Booking, CancellationQuote]:
+def booking_cancel(*, locator: str, actor: Actor, actor_label: str = "") -> tuple[Booking, CancellationQuote]:
     """Cancel a held or confirmed booking: seats and inventory go back on sale, and a
     `booking.cancelled` event carries the refund due, which the payments app carries out."""
     with transaction.atomic(durable=True):
@@ -474,3 +501,28 @@ def booking_confirmation_resend(*, locator: str, actor: User) -> None:
             raise BookingNotChangeable("Only a confirmed booking has a confirmation to send.")
         booking_event_record(booking=booking, kind="confirmation_resent", actor=actor)
         outbox.publish(topic="booking.confirmation_requested", payload={"locator": locator})
+
+
+def booking_access_grant_create(*, locator: str, family_name: str, agent: User) -> BookingAccessGrant:
+    """An agent (or staff) finds a booking by locator and a passenger's family name, as a
+    customer gives them on the phone: they may see and serve it for
+    `settings.AGENT_LOOKUP_HOURS`. Recorded in the audit log. Raises BookingNotFound for
+    a wrong name and an unknown locator alike. The caller checks that `agent` may."""
+    booking = booking_selectors.booking_find_for_agent(locator=locator, family_name=family_name)
+    if booking is None:
+        raise BookingNotFound()
+    with transaction.atomic(durable=True):
+        now = clock.now()
+        grant = BookingAccessGrant.objects.create(
+            booking=booking,
+            user=agent,
+            granted_at=now,
+            expires_at=now + timedelta(hours=settings.AGENT_LOOKUP_HOURS),
+        )
+        audit_record(
+            actor=agent,
+            action="agent_lookup",
+            obj=booking,
+            changes={"grant_id": grant.pk, "expires_at": grant.expires_at.isoformat()},
+        )
+    return grant

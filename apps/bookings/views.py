@@ -324,5 +324,5 @@ def booking_cancel(request: HttpRequest, locator: str) -> HttpResponse:
 
 @login_required
 def my_trips(request: HttpRequest) -> HttpResponse:
-    bookings = BookingSerializer(selectors.booking_list(user=request.user), many=True).data
+    bookings = BookingSerializer(selectors.booking_list(user=request.user, own=True), many=True).data
     return render(request, "bookings/my_trips.html", {"bookings": bookings})

@@ -31,6 +31,10 @@ CLAIM_TIMEOUT = timedelta(seconds=90)  # longer than any request may run
 
 
 def _client(request: Request) -> str:
+    """Keys are claimed per client: an API key, else a user, else an address."""
+    api_key = getattr(request.user, "api_key", None)
+    if api_key is not None:
+        return f"key:{api_key.prefix}"
     if request.user and request.user.is_authenticated:
         return f"user:{request.user.pk}"
     return f"anon:{request.META.get('REMOTE_ADDR', '')}"

@@ -22,6 +22,7 @@ from apps.bookings import selectors as booking_selectors
 from apps.bookings import services as booking_services
 from apps.bookings.errors import BookingNotPayable, HoldExpired
 from apps.bookings.models import Booking, BookingStatus
+from apps.bookings.selectors import Principal
 from apps.core import clock, outbox
 from apps.core.audit import audit_record
 from apps.core.money import quantize
@@ -79,7 +80,8 @@ def _payable(booking: Booking) -> None:
         raise BookingNotPayable(f"The booking is {status}.")
 
 
-def _actor_label(user: User | None) -> str:
+def _actor_label(user: Principal | None) -> str:
+    # A partner's API key labels itself `api-key:<prefix>`.
     return user.email if user is not None and user.is_authenticated else "customer (guest)"
 
 
@@ -317,7 +319,7 @@ def payment_create(
     *,
     locator: str,
     payment_method: str,
-    user: User | None,
+    user: Principal | None,
     guest_locators: Iterable[str] = (),
     return_url: str = "",
 ) -> Payment:

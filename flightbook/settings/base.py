@@ -22,7 +22,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, whose site requires a verified OTP device (apps/accounts/admin_site.py).
+    "apps.accounts.apps.FlightbookAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -63,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "apps.accounts.mfa.MfaVerificationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -173,7 +175,8 @@ REST_FRAMEWORK = {
         "apps.accounts.api_keys.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Signed in; and a partner key only where a view names the scope it needs.
+    "DEFAULT_PERMISSION_CLASSES": ["apps.accounts.permissions.HasApiKeyScope"],
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.api.throttles.EndpointBurst",
         "apps.core.api.throttles.EndpointSustained",
@@ -282,11 +285,16 @@ if SENTRY_DSN:
     from sentry_sdk.integrations.celery import CeleryIntegration
     from sentry_sdk.integrations.django import DjangoIntegration
 
+    from apps.core.privacy import scrub_sentry_event
+
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=env("SENTRY_ENVIRONMENT", default="production"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
+        # Travel documents, dates of birth and secrets never leave in an error report.
+        before_send=scrub_sentry_event,
+        before_send_transaction=scrub_sentry_event,
         integrations=[DjangoIntegration(), CeleryIntegration()],
     )
 
@@ -300,6 +308,9 @@ ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="https")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "flightbook: "
+# Tell the owner when their password or email address changes.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # Login attempts: allauth's limits double as the lockout (per IP and per account).
 ACCOUNT_RATE_LIMITS = {
     "login": env("LOGIN_RATE_LIMIT", default="30/m/ip"),
@@ -343,6 +354,8 @@ API_THROTTLE_RATES = {
     "payment_burst": "10/minute",
     "login_sustained": "100/hour",
     "login_burst": "10/minute",
+    "lookup_sustained": "200/hour",
+    "lookup_burst": "20/minute",
 }
 # "scope=rate,scope=rate" overrides some of them (the benchmarks lift them).
 API_THROTTLE_RATES |= dict(item.split("=", 1) for item in env.list("API_THROTTLE_RATES", default=[]))

@@ -12,6 +12,8 @@ REDIS_URL = env("REDIS_URL")
 CACHES = cache_config(REDIS_URL)
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
+# Travel documents and dates of birth are encrypted with these: no key derived from SECRET_KEY here.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -37,7 +37,7 @@ def database_url(name: str) -> str:
 BENCH_FIELD_KEY = "YmVuY2gtb25seS1maWVsZC1rZXktbm90LXNlY3JldCE="
 THROTTLE_SCOPES = [
     f"{scope}_{window}"
-    for scope in ("anon", "user", "search_anon", "booking", "payment", "login")
+    for scope in ("anon", "user", "search_anon", "booking", "payment", "login", "lookup")
     for window in ("sustained", "burst")
 ]
 

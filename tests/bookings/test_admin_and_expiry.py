@@ -11,6 +11,7 @@ from apps.bookings.models import Booking, BookingStatus
 from apps.core import clock
 from apps.inventory.offers import PassengerMix, offer_build
 from apps.payments.services import payment_create
+from tests.accounts.helpers import otp_force_login
 from tests.factories import FareClassFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,7 @@ def _booking(user, fare_class=None) -> Booking:
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    otp_force_login(client, UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
     return client
 
 

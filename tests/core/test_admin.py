@@ -1,5 +1,6 @@
 import pytest
 
+from tests.accounts.helpers import otp_force_login
 from tests.factories import FareClassFactory, UserFactory
 
 
@@ -19,7 +20,7 @@ from tests.factories import FareClassFactory, UserFactory
 )
 def test_admin_pages_open_for_a_superuser(client, path):
     FareClassFactory()
-    client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    otp_force_login(client, UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
     assert client.get(path).status_code == 200
 
 

@@ -9,6 +9,7 @@ import pytest
 from apps.core.models import AuditEntry
 from apps.flights.models import FlightStatus
 from apps.payments import services as payment_services
+from tests.accounts.helpers import otp_force_login
 from tests.factories import FareClassFactory, FlightFactory, UserFactory
 from tests.payments.helpers import hold, pay
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def admin_client(client):
-    client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    otp_force_login(client, UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
     return client
 
 

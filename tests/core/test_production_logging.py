@@ -16,6 +16,7 @@ PROD_ENV = {
     "DJANGO_ALLOWED_HOSTS": "flightbook.example",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
     "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS1ub3QtYS1zZWNyZXQ=",
 }
 
 

@@ -10,6 +10,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
 from apps.payments.models import Payment, Refund, RefundStatus, SandboxRecord
+from tests.accounts.helpers import otp_force_login
 from tests.factories import FareClassFactory, UserFactory
 from tests.payments.helpers import hold, pay
 
@@ -22,7 +23,7 @@ def agent_client(client):
     agent.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="payments", codename__in=["view_payment", "add_refund"])
     )
-    client.force_login(agent)
+    otp_force_login(client, agent)
     return client
 
 
@@ -85,7 +86,7 @@ def test_agent_cannot_go_beyond_the_fare_rules_or_override_them(agent_client):
 
 
 def test_admin_overrides_the_fare_rules_and_it_is_recorded(client):
-    client.force_login(UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
+    otp_force_login(client, UserFactory(email="root@example.com", is_staff=True, is_superuser=True))
     payment = pay(hold(FareClassFactory(refundable=False)))
     _, token = _form(client, payment)
     client.post(
@@ -99,7 +100,7 @@ def test_admin_overrides_the_fare_rules_and_it_is_recorded(client):
 
 
 def test_staff_without_the_refund_permission_are_refused(client):
-    client.force_login(UserFactory(is_staff=True))
+    otp_force_login(client, UserFactory(is_staff=True))
     payment = pay(hold(FareClassFactory(refundable=True)))
     assert client.get(f"/admin/payments/payment/{payment.pk}/refund/").status_code == 403
     assert client.post(f"/admin/payments/payment/{payment.pk}/refund/", {"amount": "1", "note": "x"}).status_code == 403
@@ -107,7 +108,7 @@ def test_staff_without_the_refund_permission_are_refused(client):
 
 
 def test_payments_refunds_and_events_are_listed_with_filters(client):
-    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    otp_force_login(client, UserFactory(is_staff=True, is_superuser=True))
     payment = pay(hold(FareClassFactory()))
     page = client.get("/admin/payments/payment/?status__exact=succeeded").content.decode()
     assert payment.booking.locator in page

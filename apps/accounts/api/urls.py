@@ -1,7 +1,9 @@
 from django.urls import path
-from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+from apps.accounts.api import views
 
 urlpatterns = [
-    path("token/", TokenObtainPairView.as_view(), name="token_obtain_pair"),
-    path("token/refresh/", TokenRefreshView.as_view(), name="token_refresh"),
+    path("token/", views.TokenObtainApi.as_view(), name="token_obtain_pair"),
+    path("token/refresh/", views.TokenRefreshApi.as_view(), name="token_refresh"),
+    path("logout/", views.LogoutApi.as_view(), name="auth_logout"),
 ]

@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from apps.bookings import selectors
 from apps.bookings.models import Booking, PassengerType
+from apps.core.privacy import mask_date, mask_document_number
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory.api.serializers import SliceSerializer
 
@@ -56,19 +57,79 @@ class BookingCreateInputSerializer(serializers.Serializer):
     contact = ContactSerializer()
 
 
+class BookingLookupInputSerializer(serializers.Serializer):
+    locator = serializers.CharField(min_length=6, max_length=6)
+    family_name = serializers.CharField(max_length=60)
+
+
 class PassengerSeatSerializer(serializers.Serializer):
     flight_id = serializers.IntegerField()
     designator = serializers.CharField()
     price = serializers.DecimalField(max_digits=12, decimal_places=2)
 
 
+def documents_visible_to(*, booking: Booking, request) -> bool:
+    """Only the booking's owner sees dates of birth and travel documents in full: the
+    signed-in customer who made it, or for a guest booking the browser session that made
+    or found it. Agents, admins and partner API keys see them masked (docs/privacy.md),
+    including on the bookings a travel agency made: those belong to its customers."""
+    if request is None or booking.partner_id is not None or getattr(request.user, "api_key", None) is not None:
+        return False
+    user = request.user
+    signed_in = user is not None and user.is_authenticated
+    if booking.user_id is not None:
+        return signed_in and booking.user_id == user.pk
+    if signed_in and (user.is_staff or user.partner_id is not None):
+        return False
+    from apps.bookings.views import guest_locators  # the pages import this module
+
+    return booking.locator in guest_locators(request)
+
+
+class TravelDocumentOutputSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    number = serializers.CharField(help_text="Masked (••••••78) for anyone but the booking's owner")
+    issuing_country = serializers.CharField()
+    nationality = serializers.CharField()
+    expires_on = serializers.CharField(help_text="YYYY-MM-DD; the year only (YYYY) when masked")
+
+
 class PassengerSerializer(serializers.Serializer):
+    """A passenger; the context's `documents_visible` (from `documents_visible_to`) decides
+    whether the date of birth and document are shown in full or masked."""
+
     id = serializers.IntegerField()
     type = serializers.CharField()
     given_name = serializers.CharField()
     family_name = serializers.CharField()
+    date_of_birth = serializers.SerializerMethodField()
+    document = serializers.SerializerMethodField()
     ticket_number = serializers.CharField(allow_null=True)
     seats = serializers.SerializerMethodField()
+
+    def _visible(self) -> bool:
+        return self.context.get("documents_visible", False)
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="YYYY-MM-DD; the year only when masked"))
+    def get_date_of_birth(self, passenger) -> str | None:
+        born = passenger.date_of_birth
+        if born is None:
+            return None
+        return born.isoformat() if self._visible() else mask_date(born)
+
+    @extend_schema_field(TravelDocumentOutputSerializer(allow_null=True))
+    def get_document(self, passenger) -> dict | None:
+        if not passenger.document_number:
+            return None
+        visible = self._visible()
+        expires = passenger.document_expires_on
+        return {
+            "type": passenger.document_type,
+            "number": passenger.document_number if visible else mask_document_number(passenger.document_number),
+            "issuing_country": passenger.document_country,
+            "nationality": passenger.nationality,
+            "expires_on": (expires.isoformat() if visible else mask_date(expires)) if expires else None,
+        }
 
     @extend_schema_field(PassengerSeatSerializer(many=True))
     def get_seats(self, passenger) -> list:
@@ -137,7 +198,9 @@ class BookingSerializer(serializers.Serializer):
     @extend_schema_field(PassengerSerializer(many=True))
     def get_passengers(self, booking: Booking) -> list:
         seats = inventory_selectors.seats_of_booking(reference=booking.locator)
-        return PassengerSerializer(booking.passengers.all(), many=True, context={"seats": seats}).data
+        visible = documents_visible_to(booking=booking, request=self.context.get("request"))
+        context = {"seats": seats, "documents_visible": visible}
+        return PassengerSerializer(booking.passengers.all(), many=True, context=context).data
 
     @extend_schema_field(ContactSerializer)
     def get_contact(self, booking: Booking) -> dict:

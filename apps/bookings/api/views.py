@@ -1,13 +1,17 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.models import ApiKeyScope
+from apps.accounts.permissions import HasApiKeyScope, MayLookUpBookings
 from apps.bookings import selectors, services
 from apps.bookings.api.serializers import (
     BookingCreateInputSerializer,
+    BookingLookupInputSerializer,
     BookingSerializer,
     CancellationQuoteSerializer,
     CancellationSerializer,
@@ -18,11 +22,18 @@ from apps.bookings.models import Booking
 from apps.core.api.schema import IDEMPOTENCY_KEY
 from apps.core.idempotency import idempotent
 
+# Partner keys need the scope named per method (see HasApiKeyScope); users are not limited.
+READ, BOOK = ApiKeyScope.READ.value, ApiKeyScope.BOOK.value
+
 
 class BookingListCreateApi(ListAPIView):
-    """`GET`: the caller's bookings. `POST`: hold an offer for passengers (status `held`)."""
+    """`GET`: the bookings the caller may see (a customer their own, an agent their
+    partner's, a partner key those it made, an admin all). `POST`: hold an offer for
+    passengers (status `held`)."""
 
     serializer_class = BookingSerializer
+    permission_classes = [HasApiKeyScope]
+    required_scopes = {"GET": READ, "POST": BOOK}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -48,16 +59,22 @@ class BookingListCreateApi(ListAPIView):
 
 
 class BookingDetailApi(APIView):
+    permission_classes = [HasApiKeyScope]
+    required_scopes = {"GET": READ}
+
     @extend_schema(responses=BookingSerializer)
     def get(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
         if services.booking_expire_if_due(booking=booking).status != booking.status:
             booking = selectors.booking_get(locator=locator, user=request.user)
-        return Response(BookingSerializer(booking).data)
+        return Response(BookingSerializer(booking, context={"request": request}).data)
 
 
 class BookingSeatsApi(APIView):
     """Choose or change seats: all choices apply, or none."""
+
+    permission_classes = [HasApiKeyScope]
+    required_scopes = {"PUT": BOOK}
 
     @extend_schema(request=SeatsInputSerializer, responses={200: BookingSerializer})
     def put(self, request: Request, locator: str) -> Response:
@@ -69,11 +86,15 @@ class BookingSeatsApi(APIView):
             choices=[services.SeatChoice(**choice) for choice in payload.validated_data["seats"]],
             actor=request.user,
         )
-        return Response(BookingSerializer(selectors.booking_get(locator=locator, user=request.user)).data)
+        booking = selectors.booking_get(locator=locator, user=request.user)
+        return Response(BookingSerializer(booking, context={"request": request}).data)
 
 
 class BookingCancellationApi(APIView):
     """`GET`: what cancelling now would refund. `POST`: cancel; the refund follows."""
+
+    permission_classes = [HasApiKeyScope]
+    required_scopes = {"GET": READ, "POST": BOOK}
 
     @extend_schema(responses={200: CancellationQuoteSerializer})
     def get(self, request: Request, locator: str) -> Response:
@@ -87,3 +108,19 @@ class BookingCancellationApi(APIView):
         booking, quote = services.booking_cancel(locator=booking.locator, actor=request.user)
         data = {**vars(quote), "locator": booking.locator, "status": booking.status}
         return Response(CancellationSerializer(data).data)
+
+
+class BookingLookupApi(APIView):
+    """For agents and staff: find a customer's booking by its locator and a passenger's
+    family name. It stays visible to the caller for `AGENT_LOOKUP_HOURS`; each lookup is
+    audited. A wrong name and an unknown locator both answer 404."""
+
+    permission_classes = [IsAuthenticated, MayLookUpBookings]
+
+    @extend_schema(request=BookingLookupInputSerializer, responses={200: BookingSerializer})
+    def post(self, request: Request) -> Response:
+        payload = BookingLookupInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        grant = services.booking_access_grant_create(**payload.validated_data, agent=request.user)
+        booking = selectors.booking_get(locator=grant.booking.locator, user=request.user)
+        return Response(BookingSerializer(booking).data)

@@ -16,6 +16,9 @@ ENDPOINT_SCOPES = {
     ("booking-list", "POST", "any"): "booking",
     ("booking-payment-create", "POST", "any"): "payment",
     ("token_obtain_pair", "POST", "any"): "login",
+    ("booking-lookup", "POST", "any"): "lookup",
+    # Erasure asks for the password: as guessable as signing in.
+    ("me", "DELETE", "any"): "login",
 }
 
 

@@ -7,6 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.accounts.models import ApiKeyScope
+from apps.accounts.permissions import HasApiKeyScope
 from apps.core.api.schema import IDEMPOTENCY_KEY
 from apps.core.idempotency import idempotent
 from apps.payments import services
@@ -21,6 +23,9 @@ class PaymentCreateApi(APIView):
     """Pay a held booking in full. 201: paid, the booking is confirmed and tickets are
     issued. 202: the bank asks for 3-D Secure; send the customer to `next_action`, and
     read the booking again (or wait for your webhook) for the result."""
+
+    permission_classes = [HasApiKeyScope]
+    required_scopes = {"POST": ApiKeyScope.PAY.value}
 
     @extend_schema(
         request=PaymentCreateInputSerializer,

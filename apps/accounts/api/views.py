@@ -1,0 +1,123 @@
+"""`auth/token/`, `auth/token/refresh/`, `auth/logout/`: JWTs for people (partners use
+API keys). The password check shares allauth's failed-login lockout with the sign-in page."""
+
+from __future__ import annotations
+
+from allauth.account.adapter import get_adapter
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from apps.accounts import services
+from apps.accounts.api.serializers import (
+    AuthProblemSerializer,
+    RefreshInputSerializer,
+    TokenObtainInputSerializer,
+    TokenPairSerializer,
+)
+from apps.accounts.errors import InvalidCredentials, LoginLocked
+from apps.accounts.models import User
+
+PROBLEM = "application/problem+json"
+
+
+def _problem(description: str) -> OpenApiResponse:
+    return OpenApiResponse(response=AuthProblemSerializer, description=description)
+
+
+def _password_check(request: Request, *, email: str, password: str) -> User:
+    """The active user with this email and password. Failures count towards allauth's
+    `login_failed` limit (per address and per IP), as on the sign-in page; once it is
+    reached even the right password is refused for a while."""
+    django_request = request._request
+    try:
+        user = get_adapter(django_request).authenticate(django_request, email=email, password=password)
+    except DjangoValidationError:
+        raise LoginLocked() from None
+    if user is None or not user.is_active:
+        raise InvalidCredentials()
+    return user
+
+
+class TokenObtainApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Sign in: email and password (+ OTP) for an access and a refresh token",
+        request=TokenObtainInputSerializer,
+        responses={
+            200: TokenPairSerializer,
+            (400, PROBLEM): _problem("`validation_error`: a field is missing or malformed."),
+            (401, PROBLEM): _problem(
+                "`invalid_credentials`: wrong email or password. `otp_required`: the account has two-factor "
+                "authentication and `otp` was not sent. `otp_invalid`: the code is wrong or was used already."
+            ),
+            (403, PROBLEM): _problem(
+                "`mfa_enrolment_required`: a staff account without a two-factor device (enrol at /accounts/mfa/). "
+                "`email_unverified`: the email address was never confirmed."
+            ),
+            (429, PROBLEM): _problem(
+                "`too_many_login_attempts`: five failures for this account within five minutes lock it for a while. "
+                "`otp_throttled`: too many wrong codes. `throttled`: too many requests."
+            ),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        payload = TokenObtainInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        user = _password_check(request, email=data["email"], password=data["password"])
+        pair = services.api_tokens_issue(user=user, otp=data.get("otp") or None)
+        return Response(TokenPairSerializer(pair).data)
+
+
+class TokenRefreshApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Rotate: a refresh token for a new access and refresh token",
+        description="Each refresh token works once; the old one is refused from then on.",
+        request=RefreshInputSerializer,
+        responses={
+            200: TokenPairSerializer,
+            (400, PROBLEM): _problem("`validation_error`: `refresh` is missing."),
+            (401, PROBLEM): _problem(
+                "`token_invalid`: the refresh token is malformed, expired, signed out or already used. "
+                "`token_revoked`: issued before the password changed."
+            ),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        payload = RefreshInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        pair = services.api_tokens_refresh(refresh=payload.validated_data["refresh"])
+        return Response(TokenPairSerializer(pair).data)
+
+
+class LogoutApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        summary="Sign out: the refresh token stops working",
+        request=RefreshInputSerializer,
+        responses={
+            204: OpenApiResponse(description="Signed out."),
+            (400, PROBLEM): _problem("`validation_error`: `refresh` is missing."),
+            (401, PROBLEM): _problem("`token_invalid`: the refresh token is malformed, expired or already used."),
+        },
+        auth=[],
+    )
+    def post(self, request: Request) -> Response:
+        payload = RefreshInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.api_refresh_token_revoke(refresh=payload.validated_data["refresh"])
+        return Response(status=status.HTTP_204_NO_CONTENT)

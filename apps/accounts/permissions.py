@@ -1,0 +1,74 @@
+"""Roles (the groups `customer`, `agent`, `admin`, made by migration 0003) and the API's
+permission for partner keys' scopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+
+from apps.accounts.api_keys import InsufficientScope, PartnerKeyPrincipal
+from apps.accounts.services import ROLE_ADMIN, ROLE_AGENT
+
+_ROLES_CACHE = "_flightbook_roles"
+
+
+def user_roles(user: Any) -> frozenset[str]:
+    """The names of the user's groups, read once per user object (i.e. per request)."""
+    if user is None or not user.is_authenticated or user.pk is None:
+        return frozenset()
+    roles = getattr(user, _ROLES_CACHE, None)
+    if roles is None:
+        roles = frozenset(user.groups.values_list("name", flat=True))
+        setattr(user, _ROLES_CACHE, roles)
+    return roles
+
+
+def user_is_admin(user: Any) -> bool:
+    """A superuser or a member of `admin`: sees and serves every booking."""
+    return bool(user is not None and user.is_authenticated and user.is_superuser) or ROLE_ADMIN in user_roles(user)
+
+
+def user_is_agent(user: Any) -> bool:
+    """A member of `agent`. With a partner, they serve that partner's bookings."""
+    return ROLE_AGENT in user_roles(user)
+
+
+def user_may_look_up_bookings(user: Any) -> bool:
+    """Agents and staff find a customer's booking by locator and family name."""
+    if isinstance(user, PartnerKeyPrincipal) or user is None or not user.is_authenticated:
+        return False
+    return user.is_staff or user_is_agent(user) or user_is_admin(user)
+
+
+class HasApiKeyScope(BasePermission):
+    """Signed in, and for a partner key: holding the scope the view names for the method
+    in `required_scopes` (e.g. `{"GET": "read", "POST": "book"}`). A method the view does
+    not name is refused to keys. Users (JWT, session) are not limited by scopes."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        principal = request.user
+        if principal is None or not principal.is_authenticated:
+            return False
+        if not isinstance(principal, PartnerKeyPrincipal):
+            return True
+        required = getattr(view, "required_scopes", {})
+        method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
+        scope = required.get(method)
+        if scope is None:
+            raise InsufficientScope("API keys cannot be used here.")
+        if not principal.has_scope(scope):
+            raise InsufficientScope(f"This API key lacks the `{scope}` scope.")
+        return True
+
+
+class MayLookUpBookings(BasePermission):
+    """Agents and staff only (see `user_may_look_up_bookings`)."""
+
+    message = "Only agents may look up bookings."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.user is None or not request.user.is_authenticated:
+            return False
+        return user_may_look_up_bookings(request.user)
