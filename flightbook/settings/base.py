@@ -235,6 +235,7 @@ CELERY_BEAT_SCHEDULE = {
     "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
     "core-prune-idempotency-keys": {"task": "core.idempotency_keys_prune", "schedule": 3600.0},
     "payments-reconcile": {"task": "payments.reconcile_recent", "schedule": 900.0},
+    "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 86400.0},
 }
 
 # Domain settings.

@@ -3,10 +3,14 @@ TOTP codes computed from a device's key, and sessions that passed the second ste
 
 from __future__ import annotations
 
+import importlib
 import re
 import time
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -54,3 +58,16 @@ def link_in(message, path_prefix: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"\S*)", message.body)
     assert match, f"no {path_prefix} link in: {message.body}"
     return match.group(1)
+
+
+def roles_migration():
+    return importlib.import_module("apps.accounts.migrations.0003_roles")
+
+
+def roles_ensured() -> dict[str, Group]:
+    """The groups as migration 0003 makes them, made again here: a transactional test's
+    flush (in an earlier run of a reused test database) empties what migrations filled."""
+    state_apps = MigrationExecutor(connection).loader.project_state(("accounts", "0003_roles")).apps
+    with connection.schema_editor(atomic=False) as editor:
+        roles_migration().roles_create(state_apps, editor)
+    return {group.name: group for group in Group.objects.filter(name__in=["customer", "agent", "admin"])}

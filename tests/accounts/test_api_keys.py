@@ -4,14 +4,11 @@ their admin, and the roles the migration makes."""
 from __future__ import annotations
 
 import hashlib
-import importlib
 import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,6 +19,7 @@ from apps.accounts.models import ApiKey, Partner
 from apps.core import clock
 from apps.core.errors import ValidationFailed
 from apps.core.models import AuditEntry
+from tests.accounts.helpers import roles_ensured
 from tests.factories import UserFactory
 
 BOOKINGS = "/api/v1/bookings/"
@@ -159,7 +157,7 @@ def _staff_client(client, user):
 @pytest.fixture
 def admin_client_verified(client, db):
     admin = UserFactory(email="admin@example.com", is_staff=True)
-    admin.groups.add(_roles_ensured()["admin"])
+    admin.groups.add(roles_ensured()["admin"])
     return _staff_client(client, admin)
 
 
@@ -219,25 +217,12 @@ class TestKeyAdmin:
 
     def test_an_agent_may_not_create_keys(self, client, partner):
         agent = UserFactory(email="agent@example.com", is_staff=True, partner=partner)
-        agent.groups.add(_roles_ensured()["agent"])
+        agent.groups.add(roles_ensured()["agent"])
         _staff_client(client, agent)
         assert client.get("/admin/accounts/apikey/add/").status_code == 403
         response = client.post("/admin/accounts/apikey/add/", {"partner": partner.pk, "name": "x", "scopes": ["read"]})
         assert response.status_code == 403
         assert not ApiKey.objects.exists()
-
-
-def _roles_migration():
-    return importlib.import_module("apps.accounts.migrations.0003_roles")
-
-
-def _roles_ensured() -> dict[str, Group]:
-    """The groups as migration 0003 makes them, made again here: a transactional test's
-    flush (in an earlier run of a reused test database) empties what migrations filled."""
-    state_apps = MigrationExecutor(connection).loader.project_state(("accounts", "0003_roles")).apps
-    with connection.schema_editor(atomic=False) as editor:
-        _roles_migration().roles_create(state_apps, editor)
-    return {group.name: group for group in Group.objects.filter(name__in=["customer", "agent", "admin"])}
 
 
 def _codenames(group: Group) -> set[str]:
@@ -250,7 +235,7 @@ class TestRoles:
         Group.objects.filter(name__in=["customer", "agent", "admin"]).delete()
         Permission.objects.all().delete()  # as on a fresh database, before post_migrate
 
-        groups = _roles_ensured()
+        groups = roles_ensured()
 
         assert set(groups) == {"customer", "agent", "admin"}
         assert _codenames(groups["customer"]) == set()
@@ -271,7 +256,7 @@ class TestRoles:
         }
 
     def test_the_admin_role_holds_every_permission_of_our_apps_and_the_groups(self):
-        admin = _roles_ensured()["admin"]
+        admin = roles_ensured()["admin"]
         ours = ("accounts", "flights", "inventory", "bookings", "payments", "notifications", "core")
         expected = {
             f"{p.content_type.app_label}.{p.codename}"
@@ -286,7 +271,7 @@ class TestRoles:
     def test_the_demo_accounts_land_in_their_roles(self):
         from apps.accounts.services import demo_accounts_ensure
 
-        _roles_ensured()
+        roles_ensured()
         demo_accounts_ensure(password="demo password 123")
         agent = Group.objects.get(name="agent").user_set.get()
         assert agent.has_perm("bookings.view_booking")

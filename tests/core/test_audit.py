@@ -9,7 +9,7 @@ import pytest
 from apps.core.models import AuditEntry
 from apps.flights.models import FlightStatus
 from apps.payments import services as payment_services
-from tests.accounts.helpers import otp_force_login
+from tests.accounts.helpers import otp_force_login, roles_ensured
 from tests.factories import FareClassFactory, FlightFactory, UserFactory
 from tests.payments.helpers import hold, pay
 
@@ -71,3 +71,26 @@ def test_nobody_can_edit_or_delete_the_audit_trail(admin_client):
     entry = AuditEntry.objects.create(actor_label="x", action="a", object_type="t", object_id="1", object_repr="r")
     assert admin_client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_an_agent_sees_only_their_partners_bookings_in_the_admin_and_their_actions_are_audited(client):
+    from apps.accounts.models import Partner
+    from apps.bookings.models import Booking, BookingStatus
+
+    agency = Partner.objects.create(name="Sky Agency", contact_email="ops@sky.example")
+    agent = UserFactory(email="agent@sky.example", is_staff=True, partner=agency)
+    agent.groups.add(roles_ensured()["agent"])
+    ours, theirs = hold(), hold()
+    Booking.objects.filter(pk=ours.pk).update(partner=agency)
+    otp_force_login(client, agent)
+
+    listing = client.get("/admin/bookings/booking/").content.decode()
+    assert ours.locator in listing
+    assert theirs.locator not in listing
+    assert client.get(f"/admin/bookings/booking/{theirs.pk}/change/").status_code == 302  # "does not exist"
+
+    client.post("/admin/bookings/booking/", {"action": "cancel_bookings", "_selected_action": [ours.pk, theirs.pk]})
+    assert Booking.objects.get(pk=ours.pk).status == BookingStatus.CANCELLED
+    assert Booking.objects.get(pk=theirs.pk).status == BookingStatus.HELD
+    [entry] = AuditEntry.objects.filter(action="admin_cancel")
+    assert (entry.actor, entry.object_id) == (agent, str(ours.pk))
