@@ -25,21 +25,31 @@ def user_roles(user: Any) -> frozenset[str]:
     return roles
 
 
+def _second_factor_ok(user: Any) -> bool:
+    """Staff powers need a second factor. A browser session carries django-otp's
+    `is_verified`; an API token exists for staff only if an OTP code was given."""
+    is_verified = getattr(user, "is_verified", None)
+    return is_verified is None or bool(is_verified())
+
+
 def user_is_admin(user: Any) -> bool:
-    """A superuser or a member of `admin`: sees and serves every booking."""
-    return bool(user is not None and user.is_authenticated and user.is_superuser) or ROLE_ADMIN in user_roles(user)
+    """A superuser or a member of `admin`, signed in with a second factor: sees and serves
+    every booking."""
+    admin = bool(user is not None and user.is_authenticated and user.is_superuser) or ROLE_ADMIN in user_roles(user)
+    return admin and _second_factor_ok(user)
 
 
 def user_is_agent(user: Any) -> bool:
-    """A member of `agent`. With a partner, they serve that partner's bookings."""
-    return ROLE_AGENT in user_roles(user)
+    """A member of `agent`, signed in with a second factor. With a partner, they serve
+    that partner's bookings."""
+    return ROLE_AGENT in user_roles(user) and _second_factor_ok(user)
 
 
 def user_may_look_up_bookings(user: Any) -> bool:
     """Agents and staff find a customer's booking by locator and family name."""
     if isinstance(user, PartnerKeyPrincipal) or user is None or not user.is_authenticated:
         return False
-    return user.is_staff or user_is_agent(user) or user_is_admin(user)
+    return (user.is_staff and _second_factor_ok(user)) or user_is_agent(user) or user_is_admin(user)
 
 
 class HasApiKeyScope(BasePermission):

@@ -157,6 +157,8 @@ def totp_device_remove(*, user: User, device_id: int, token: str) -> None:
     if device is None:
         raise ValidationFailed("No such authenticator app.")
     otp_device_verify(user=user, token=token)
+    if user_requires_mfa(user) and TOTPDevice.objects.devices_for_user(user).count() <= 1:
+        raise ValidationFailed("Staff must keep an authenticator app: add the new one before removing this one.")
     with transaction.atomic(durable=True):
         audit_record(actor=user, action="mfa_totp_remove", obj=device)
         device.delete()
@@ -233,8 +235,8 @@ def api_refresh_token_revoke(*, refresh: str) -> None:
 
 def user_api_tokens_revoke(*, user: User) -> None:
     """After a password change or reset: every access and refresh token issued so far is
-    refused from now on."""
-    with transaction.atomic(durable=True):
+    refused from now on. Runs in the caller's transaction when there is one (a save)."""
+    with transaction.atomic():
         now = clock.now()
         User.objects.filter(pk=user.pk).update(tokens_valid_after=now)
         live = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
