@@ -283,12 +283,14 @@ def personal_data_erase(*, user: User, actor: Any = None, force: bool = False) -
         booking_count = bookings.update(contact_email=new_email, contact_phone="")
         event_model = bookings.model._meta.get_field("events").related_model
         event_model.objects.filter(actor=user).update(actor_label=new_email)
+        # Events written with only their email as the actor (a payment by the customer).
+        event_model.objects.filter(booking__in=bookings, actor_label__iexact=old_email).update(actor_label=new_email)
         payment_model = bookings.model._meta.get_field("payments").related_model
         refund_model = payment_model._meta.get_field("refunds").related_model
         refund_model.objects.filter(payment__booking__in=bookings, requested_by__iexact=old_email).update(
             requested_by=new_email
         )
-        notifications = user.notifications.update(recipient=new_email, body="")
+        notifications = user.notifications.update(recipient=new_email, subject="", body="")
         email_addresses = EmailAddress.objects.filter(user=user).count()
         EmailAddress.objects.filter(user=user).delete()
         social_accounts = SocialAccount.objects.filter(user=user).count()

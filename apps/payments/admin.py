@@ -15,6 +15,8 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from apps.accounts.permissions import user_is_admin
+from apps.bookings.selectors import bookings_visible_to
 from apps.core.errors import DomainError
 from apps.payments import services
 from apps.payments.models import Payment, ProviderEvent, Refund
@@ -57,6 +59,10 @@ class PaymentAdmin(admin.ModelAdmin):
     list_select_related = ["booking"]
     inlines = [RefundInline]
 
+    def get_queryset(self, request):
+        # Staff see the payments of the bookings they may see (an agent: their partner's).
+        return super().get_queryset(request).filter(booking__in=bookings_visible_to(user=request.user).values("pk"))
+
     def get_urls(self):
         return [
             path("<int:payment_id>/refund/", self.admin_site.admin_view(self.refund_view), name="payments_refund"),
@@ -74,7 +80,7 @@ class PaymentAdmin(admin.ModelAdmin):
     def refund_view(self, request, payment_id: int):
         if not request.user.has_perm("payments.add_refund"):
             raise PermissionDenied
-        payment = get_object_or_404(Payment.objects.select_related("booking"), pk=payment_id)
+        payment = get_object_or_404(self.get_queryset(request).select_related("booking"), pk=payment_id)
         allowance = services.refund_allowance(payment=payment)
         form = StaffRefundForm(request.POST or None, initial={"amount": allowance, "token": secrets.token_hex(16)})
         if request.method == "POST" and form.is_valid():
@@ -139,6 +145,10 @@ class RefundAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Refund._meta.fields]
     list_select_related = ["payment__booking"]
 
+    def get_queryset(self, request):
+        visible = bookings_visible_to(user=request.user).values("pk")
+        return super().get_queryset(request).filter(payment__booking__in=visible)
+
     def has_add_permission(self, request) -> bool:
         return False
 
@@ -155,6 +165,13 @@ class ProviderEventAdmin(admin.ModelAdmin):
     list_filter = ["provider", "type"]
     search_fields = ["event_id", "outcome"]
     readonly_fields = [f.name for f in ProviderEvent._meta.fields]
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        # Raw provider payloads concern every partner's customers: admins only.
+        return user_is_admin(request.user) and super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request) -> bool:
+        return user_is_admin(request.user) or super().has_module_permission(request)
 
     def has_add_permission(self, request) -> bool:
         return False

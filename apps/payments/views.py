@@ -100,16 +100,21 @@ def pay(request: HttpRequest, locator: str) -> HttpResponse:
 def authenticate(request: HttpRequest, reference: str) -> HttpResponse:
     """The sandbox's stand-in for the bank's 3-D Secure page."""
     payment = Payment.objects.filter(provider="sandbox", provider_reference=reference).select_related("booking").first()
-    if payment is None or _booking(request, payment.booking.locator) is None:
+    if payment is None:
         return render(request, "404.html", status=404)
-    if payment.status != PaymentStatus.REQUIRES_ACTION:
-        return _after(request, payment)
-    if request.method == "POST":
+    # Like a bank's challenge link, the unguessable reference is the key: a partner's API
+    # sends its customer here without any session of ours. Only those who may see the
+    # booking are then taken to it.
+    may_see_booking = _booking(request, payment.booking.locator) is not None
+    if request.method == "POST" and payment.status == PaymentStatus.REQUIRES_ACTION:
         approve = request.POST.get("answer") == "approve"
         payment, _ = services.sandbox_authenticate(
             reference=reference, approve=approve, actor_label=getattr(_user(request), "email", "customer (guest)")
         )
-        return _after(request, payment)
+    if payment.status != PaymentStatus.REQUIRES_ACTION:
+        if may_see_booking:
+            return _after(request, payment)
+        return render(request, "payments/authenticate_done.html", {"payment": payment})
     method = TEST_PAYMENT_METHODS.get(payment.payment_method, payment.payment_method)
     return render(request, "payments/authenticate.html", {"payment": payment, "method": method})
 

@@ -169,6 +169,10 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="flightbook <no-reply@flightbook.example>")
 
 # REST API (DESIGN.md §4).
+# Proxies (load balancer, TLS terminator) in front of the app: 0 when clients connect directly.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.accounts.jwt.JWTAuthentication",
@@ -177,6 +181,9 @@ REST_FRAMEWORK = {
     ],
     # Signed in; and a partner key only where a view names the scope it needs.
     "DEFAULT_PERMISSION_CLASSES": ["apps.accounts.permissions.HasApiKeyScope"],
+    # How many proxies in front append to X-Forwarded-For: 0 reads the client address
+    # from the connection, so a client cannot pick its own by sending the header.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_CLASSES": [
         "apps.core.api.throttles.EndpointBurst",
         "apps.core.api.throttles.EndpointSustained",

@@ -94,3 +94,29 @@ def test_an_agent_sees_only_their_partners_bookings_in_the_admin_and_their_actio
     assert Booking.objects.get(pk=theirs.pk).status == BookingStatus.HELD
     [entry] = AuditEntry.objects.filter(action="admin_cancel")
     assert (entry.actor, entry.object_id) == (agent, str(ours.pk))
+
+
+def test_an_agent_sees_and_refunds_only_their_partners_payments_in_the_admin(client):
+    from apps.accounts.models import Partner
+    from apps.bookings.models import Booking
+    from apps.payments.models import Refund
+
+    agency = Partner.objects.create(name="Sky Agency", contact_email="ops@sky.example")
+    agent = UserFactory(email="agent@sky.example", is_staff=True, partner=agency)
+    agent.groups.add(roles_ensured()["agent"])
+    ours, theirs = pay(hold()), pay(hold())
+    Booking.objects.filter(pk=ours.booking_id).update(partner=agency)
+    stranger = UserFactory(email="stranger@example.com")
+    otp_force_login(client, agent)
+
+    listing = client.get("/admin/payments/payment/").content.decode()
+    assert ours.booking.locator in listing
+    assert theirs.booking.locator not in listing
+    assert client.get(f"/admin/payments/payment/{theirs.pk}/refund/").status_code == 404
+    response = client.post(
+        f"/admin/payments/payment/{theirs.pk}/refund/", {"amount": "1.00", "note": "x", "token": "t"}
+    )
+    assert response.status_code == 404
+    assert not Refund.objects.exists()
+    assert client.get("/admin/payments/providerevent/").status_code == 403
+    assert stranger.email not in client.get("/admin/accounts/user/").content.decode()

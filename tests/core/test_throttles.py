@@ -84,3 +84,17 @@ def test_the_whole_api_has_a_burst_per_client(rates):
     client = APIClient()
     assert [client.get("/api/v1/airports/?q=lon").status_code for _ in range(2)] == [200, 200]
     _assert_throttled(client.get("/api/v1/airports/?q=lon"))
+
+
+def test_a_client_cannot_dodge_its_budget_with_a_forged_forwarded_for_header(rates):
+    rates(login_burst="2/minute")
+    client = APIClient()
+    answers = [
+        client.post(
+            "/api/v1/auth/token/",
+            {"email": "x@example.com", "password": "nope"},
+            HTTP_X_FORWARDED_FOR=f"198.51.100.{n}",
+        ).status_code
+        for n in range(4)
+    ]
+    assert answers == [401, 401, 429, 429]

@@ -9,8 +9,10 @@ import pytest
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
+from apps.accounts.models import Partner
+from apps.bookings.models import Booking
 from apps.payments.models import Payment, Refund, RefundStatus, SandboxRecord
-from tests.accounts.helpers import otp_force_login
+from tests.accounts.helpers import otp_force_login, roles_ensured
 from tests.factories import FareClassFactory, UserFactory
 from tests.payments.helpers import hold, pay
 
@@ -19,15 +21,21 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def agent_client(client):
-    agent = UserFactory(email="agent@example.com", is_staff=True)
+    """An agent of a travel agency; the bookings `_form` opens are made the agency's."""
+    agency = Partner.objects.create(name="Sky Agency", contact_email="ops@sky.example")
+    agent = UserFactory(email="agent@example.com", is_staff=True, partner=agency)
+    agent.groups.add(roles_ensured()["agent"])
     agent.user_permissions.add(
         *Permission.objects.filter(content_type__app_label="payments", codename__in=["view_payment", "add_refund"])
     )
     otp_force_login(client, agent)
+    client.agency = agency
     return client
 
 
 def _form(client, payment: Payment):
+    if getattr(client, "agency", None) is not None:
+        Booking.objects.filter(pk=payment.booking_id).update(partner=client.agency)
     response = client.get(f"/admin/payments/payment/{payment.pk}/refund/")
     assert response.status_code == 200
     return response, response.context["form"].initial["token"]

@@ -4,11 +4,13 @@ never someone else's booking."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 from decimal import Decimal
 
 import pytest
 from django.contrib.messages import get_messages
+from django.test import Client
 
 from apps.bookings.models import Booking, BookingStatus
 from apps.core.models import OutboxEvent
@@ -160,16 +162,29 @@ def test_refusing_3ds_leaves_the_booking_held_and_the_payment_failed(fare_class,
     assert pay_by_api(api, booking.locator).status_code == 201  # and the customer may try again
 
 
-def test_someone_else_cannot_answer_the_3ds_challenge_of_a_booking(fare_class, api, user, client):
+def test_a_3ds_challenge_cannot_be_found_from_the_payment_id(fare_class, api, user, client):
     booking = hold(fare_class, user=user)
-    url = pay_by_api(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
+    pay_by_api(api, booking.locator, "pm_card_authenticationRequired")
+    payment = Payment.objects.get(booking=booking)
+    guessed = hashlib.sha256(payment.provider_idempotency_key.encode()).hexdigest()[:24]
     client.force_login(UserFactory())
 
-    answer = client.post(url, {"answer": "approve"})
+    answer = client.post(f"/payments/authenticate/pi_sandbox_{guessed}/", {"answer": "approve"})
 
     assert answer.status_code == 404
     assert Payment.objects.get(booking=booking).status == PaymentStatus.REQUIRES_ACTION
     assert charges_taken() == 0
+
+
+def test_the_customer_of_an_api_booking_completes_3ds_without_any_session_of_ours(fare_class, api, user):
+    booking = hold(fare_class, user=user)
+    url = pay_by_api(api, booking.locator, "pm_card_authenticationRequired").json()["next_action"]["url"]
+
+    answer = Client().post(url, {"answer": "approve"})  # the bank page, in the customer's own browser
+
+    assert answer.status_code == 200
+    assert "Payment confirmed" in answer.content.decode()
+    assert api.get(f"/api/v1/bookings/{booking.locator}/").json()["status"] == "confirmed"
 
 
 def test_a_new_attempt_cancels_the_one_waiting_for_3ds_so_the_card_is_charged_once(fare_class, api, user, browser):

@@ -21,7 +21,7 @@ from rest_framework.test import APIClient
 from apps.accounts.api_keys import PartnerKeyPrincipal
 from apps.accounts.models import ApiKey, Partner, User
 from apps.bookings import services as booking_services
-from apps.bookings.models import Booking, Passenger
+from apps.bookings.models import Booking, BookingEvent, Passenger
 from apps.core.models import AuditEntry
 from apps.notifications.models import Notification
 from apps.payments.models import Payment, Refund
@@ -147,6 +147,8 @@ def test_erasure_anonymises_the_customer_and_keeps_the_financial_records(
     ticket = Passenger.objects.get(booking=flown).ticket_number
     payments_before = list(Payment.objects.values_list("pk", "amount", "status", "provider_reference"))
     refunds_before = list(Refund.objects.values_list("pk", "amount", "status"))
+    old_email = customer.email
+    assert BookingEvent.objects.filter(booking__user=customer, actor_label__iexact=old_email).exists()
 
     response = customer_api.delete(ME, {"password": PASSWORD}, format="json")
 
@@ -168,7 +170,8 @@ def test_erasure_anonymises_the_customer_and_keeps_the_financial_records(
     assert passenger.ticket_number == ticket
     assert list(Payment.objects.values_list("pk", "amount", "status", "provider_reference")) == payments_before
     assert list(Refund.objects.values_list("pk", "amount", "status")) == refunds_before
-    assert all(n.body == "" and n.recipient == user.email for n in Notification.objects.filter(user=user))
+    assert all((n.subject, n.body, n.recipient) == ("", "", user.email) for n in Notification.objects.filter(user=user))
+    assert not BookingEvent.objects.filter(actor_label__icontains=old_email).exists()
     entry = AuditEntry.objects.get(action="personal_data_erase")
     assert (entry.actor_id, entry.object_id, entry.changes["bookings"]) == (user.pk, str(user.pk), 2)
 

@@ -7,10 +7,12 @@ never sees a card number: only these ids."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
@@ -35,8 +37,11 @@ DECLINE_MESSAGE = "Your card was declined."
 
 
 def _reference(prefix: str, idempotency_key: str) -> str:
-    # Same idempotency key, same reference: a replayed call is the same object.
-    return f"{prefix}_sandbox_{hashlib.sha256(idempotency_key.encode()).hexdigest()[:24]}"
+    """Same idempotency key, same reference: a replayed call is the same object. Keyed
+    with the secret key, so that nobody can work a reference out from a payment id: the
+    3-D Secure page trusts whoever holds the reference, as a bank's challenge link does."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), idempotency_key.encode(), hashlib.sha256).hexdigest()
+    return f"{prefix}_sandbox_{digest[:24]}"
 
 
 def _payment_state(record: SandboxRecord) -> PaymentState:
