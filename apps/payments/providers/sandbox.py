@@ -14,6 +14,8 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from apps.payments.errors import PaymentMethodInvalid, PaymentProviderUnavailable, RefundNotAllowed
@@ -97,13 +99,7 @@ class SandboxProvider:
         except SandboxRecord.DoesNotExist as exc:
             raise PaymentProviderUnavailable(f"The sandbox has no {kind} {reference}.") from exc
 
-    def charge(self, request: ChargeRequest) -> PaymentState:
-        self.check_payment_method(request.payment_method)
-        status, failure = PaymentStatus.SUCCEEDED, ""
-        if request.payment_method == "pm_card_chargeDeclined":
-            status, failure = PaymentStatus.FAILED, "card_declined"
-        elif request.payment_method == "pm_card_authenticationRequired":
-            status = PaymentStatus.REQUIRES_ACTION
+    def _payment(self, request: ChargeRequest | IntentRequest, *, status: str, failure: str = "") -> PaymentState:
         record = self._create(
             reference=_reference("pi", request.idempotency_key),
             kind=SandboxRecord.Kind.PAYMENT,
@@ -111,23 +107,22 @@ class SandboxProvider:
             status=status,
             amount=request.amount,
             currency=request.currency,
-            payment_method=request.payment_method,
+            payment_method=getattr(request, "payment_method", ""),
             failure_code=failure,
             metadata=request.metadata,
         )
         return _payment_state(record)
 
+    def charge(self, request: ChargeRequest) -> PaymentState:
+        self.check_payment_method(request.payment_method)
+        if request.payment_method == "pm_card_chargeDeclined":
+            return self._payment(request, status=PaymentStatus.FAILED, failure="card_declined")
+        if request.payment_method == "pm_card_authenticationRequired":
+            return self._payment(request, status=PaymentStatus.REQUIRES_ACTION)
+        return self._payment(request, status=PaymentStatus.SUCCEEDED)
+
     def intent_create(self, request: IntentRequest) -> PaymentState:
-        record = self._create(
-            reference=_reference("pi", request.idempotency_key),
-            kind=SandboxRecord.Kind.PAYMENT,
-            idempotency_key=request.idempotency_key,
-            status=PaymentStatus.REQUIRES_ACTION,
-            amount=request.amount,
-            currency=request.currency,
-            metadata=request.metadata,
-        )
-        return _payment_state(record)
+        return self._payment(request, status=PaymentStatus.REQUIRES_ACTION)
 
     def retrieve(self, reference: str) -> PaymentState:
         return _payment_state(self._get(reference, SandboxRecord.Kind.PAYMENT))
@@ -164,12 +159,9 @@ class SandboxProvider:
                 return _refund_state(existing)
             if payment.status != PaymentStatus.SUCCEEDED:
                 raise RefundNotAllowed("The sandbox payment did not succeed; there is nothing to refund.")
-            refunded = sum(
-                SandboxRecord.objects.filter(
-                    kind=SandboxRecord.Kind.REFUND, payment_reference=payment.reference, status=RefundStatus.SUCCEEDED
-                ).values_list("amount", flat=True),
-                Decimal(0),
-            )
+            refunded = SandboxRecord.objects.filter(
+                kind=SandboxRecord.Kind.REFUND, payment_reference=payment.reference, status=RefundStatus.SUCCEEDED
+            ).aggregate(total=Coalesce(Sum("amount"), Decimal(0)))["total"]
             if refunded + request.amount > payment.amount:
                 raise RefundNotAllowed("The sandbox refunds would exceed the payment.")
             record = SandboxRecord.objects.create(
