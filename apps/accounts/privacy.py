@@ -18,9 +18,9 @@ from allauth.socialaccount.models import SocialAccount
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django_otp import devices_for_user
-from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
 from apps.accounts.models import User
+from apps.accounts.services import user_api_tokens_revoke
 from apps.core import clock
 from apps.core.audit import audit_record
 from apps.core.errors import Conflict, ValidationFailed
@@ -298,8 +298,7 @@ def personal_data_erase(*, user: User, actor: Any = None, force: bool = False) -
         devices = list(devices_for_user(user, confirmed=None))
         for device in devices:
             device.delete()
-        live = OutstandingToken.objects.filter(user=user, expires_at__gt=now, blacklistedtoken__isnull=True)
-        BlacklistedToken.objects.bulk_create((BlacklistedToken(token=t) for t in live), ignore_conflicts=True)
+        user_api_tokens_revoke(user=user)
         # Stored API answers (booking bodies with names and contact) for replays.
         IdempotencyKey.objects.filter(client=f"user:{user.pk}").delete()
 
