@@ -22,6 +22,7 @@ from django_otp import devices_for_user
 from apps.accounts.models import User
 from apps.accounts.services import user_api_tokens_revoke
 from apps.core import clock
+from apps.core.api.clients import user_client_ident
 from apps.core.audit import audit_record
 from apps.core.errors import Conflict, ValidationFailed
 from apps.core.models import IdempotencyKey
@@ -300,7 +301,7 @@ def personal_data_erase(*, user: User, actor: Any = None, force: bool = False) -
             device.delete()
         user_api_tokens_revoke(user=user)
         # Stored API answers (booking bodies with names and contact) for replays.
-        IdempotencyKey.objects.filter(client=f"user:{user.pk}").delete()
+        IdempotencyKey.objects.filter(client=user_client_ident(user.pk)).delete()
 
         user.email = new_email
         user.first_name = ""

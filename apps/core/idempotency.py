@@ -20,6 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.core import clock, locks
+from apps.core.api.clients import client_ident
 from apps.core.api.errors import problem_exception_handler
 from apps.core.errors import DomainError, IdempotencyInProgress, IdempotencyMismatch
 from apps.core.models import IdempotencyKey
@@ -28,16 +29,6 @@ HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 KEY_TTL = timedelta(hours=24)
 CLAIM_TIMEOUT = timedelta(seconds=90)  # longer than any request may run
-
-
-def _client(request: Request) -> str:
-    """Keys are claimed per client: an API key, else a user, else an address."""
-    api_key = getattr(request.user, "api_key", None)
-    if api_key is not None:
-        return f"key:{api_key.prefix}"
-    if request.user and request.user.is_authenticated:
-        return f"user:{request.user.pk}"
-    return f"anon:{request.META.get('REMOTE_ADDR', '')}"
 
 
 def _fingerprint(request: Request) -> tuple[str, str, str]:
@@ -93,7 +84,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             return handler(view, request, *args, **kwargs)
         if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
             raise ValidationError({HEADER: [f"Use 1 to {MAX_KEY_LENGTH} printable characters."]})
-        record, owner = _claim(client=_client(request), key=key, fingerprint=_fingerprint(request))
+        record, owner = _claim(client=client_ident(request), key=key, fingerprint=_fingerprint(request))
         if not owner:
             return Response(
                 record.response_body,

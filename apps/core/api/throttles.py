@@ -10,6 +10,8 @@ from django.conf import settings
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
+from apps.core.api.clients import client_ident
+
 # (URL name, method, who) → endpoint scope; who is "anon", "any".
 ENDPOINT_SCOPES = {
     ("flight-search", "GET", "anon"): "search_anon",
@@ -20,16 +22,6 @@ ENDPOINT_SCOPES = {
     # Erasure asks for the password: as guessable as signing in.
     ("me", "DELETE", "any"): "login",
 }
-
-
-def client_ident(throttle: SimpleRateThrottle, request: Request) -> str:
-    """The API key's prefix, else the user's id, else the client's address."""
-    api_key = getattr(request.user, "api_key", None)
-    if api_key is not None:
-        return f"key:{api_key.prefix}"
-    if request.user is not None and request.user.is_authenticated and request.user.pk is not None:
-        return f"user:{request.user.pk}"
-    return f"ip:{throttle.get_ident(request)}"
 
 
 class _RateFromSettings(SimpleRateThrottle):
@@ -53,7 +45,7 @@ class _RateFromSettings(SimpleRateThrottle):
         return super().allow_request(request, view)
 
     def get_cache_key(self, request: Request, view) -> str:
-        return f"throttle:{self.scope}:{client_ident(self, request)}"
+        return f"throttle:{self.scope}:{client_ident(request)}"
 
 
 class _ApiWide(_RateFromSettings):
