@@ -4,8 +4,16 @@ books (`SandboxRecord`) in its own transactions, as a remote provider would."""
 
 from __future__ import annotations
 
+from apps.bookings import locks as booking_locks
 from apps.inventory.locks import lock_timeout
 from apps.payments.models import Payment, Refund
+
+
+def payment_lock_with_booking(*, pk: int) -> Payment:
+    """Lock a payment's booking, then the payment: the order every payment write keeps."""
+    locator = Payment.objects.filter(pk=pk).values_list("booking__locator", flat=True).get()
+    booking_locks.booking_lock(locator=locator)
+    return payment_lock(pk=pk)
 
 
 def payment_lock(*, pk: int) -> Payment:

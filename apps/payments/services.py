@@ -55,6 +55,7 @@ from apps.payments.providers import (
     RefundState,
     WebhookEvent,
     get_provider,
+    providers_keeping_failed_payments_open,
 )
 
 logger = logging.getLogger(__name__)
@@ -62,9 +63,6 @@ logger = logging.getLogger(__name__)
 SYSTEM = "system"
 # failure_code of a pending attempt whose provider call got no answer (resumed by the next try).
 UNANSWERED = "provider_unavailable"
-# Where a declined payment stays confirmable by the customer's browser (a Stripe
-# PaymentIntent goes back to requires_payment_method): cancelled when a new attempt starts.
-PROVIDERS_WITH_RETRYABLE_FAILURES = ("stripe",)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -80,7 +78,7 @@ def _payable(booking: Booking) -> None:
         raise BookingNotPayable(f"The booking is {status}.")
 
 
-def _actor_label(user: Principal | None) -> str:
+def actor_label_of(user: Principal | None) -> str:
     # A partner's API key labels itself `api-key:<prefix>`.
     return user.email if user is not None and user.is_authenticated else "customer (guest)"
 
@@ -210,9 +208,7 @@ def payment_state_apply(
     Must be called inside a transaction (the caller's, e.g. with the webhook's event row)
     or opens its own."""
     with transaction.atomic():
-        locator = Payment.objects.filter(pk=payment_id).values_list("booking__locator", flat=True).get()
-        booking_locks.booking_lock(locator=locator)
-        payment = payment_locks.payment_lock(pk=payment_id)
+        payment = payment_locks.payment_lock_with_booking(pk=payment_id)
         if not _moves_forward(payment, state, at):
             if state.reference and not payment.provider_reference:
                 payment.provider_reference = state.reference
@@ -279,7 +275,7 @@ def _abandon_waiting(*, booking: Booking, actor_label: str) -> None:
     challenge left open, a card form never sent) so that a new attempt may start. If one
     of them succeeded meanwhile, it pays the booking instead."""
     waiting = booking.payments.filter(status=PaymentStatus.REQUIRES_ACTION) | booking.payments.filter(
-        status=PaymentStatus.FAILED, provider__in=PROVIDERS_WITH_RETRYABLE_FAILURES
+        status=PaymentStatus.FAILED, provider__in=providers_keeping_failed_payments_open()
     ).exclude(provider_reference="")
     for payment in waiting:
         provider = get_provider(payment.provider)
@@ -337,7 +333,7 @@ def payment_create(
     _payable(booking)
     provider = get_provider()
     provider.check_payment_method(payment_method)
-    actor_label = _actor_label(user)
+    actor_label = actor_label_of(user)
     _abandon_waiting(booking=booking, actor_label=actor_label)
 
     payment = _attempt_start(booking=booking, provider_name=provider.name, payment_method=payment_method)
@@ -389,7 +385,7 @@ def payment_for_page(*, locator: str, user: User | None, guest_locators: Iterabl
             return state
         payment_state_apply(payment_id=waiting.pk, state=state, at=clock.now())
         _payable(booking_selectors.booking_get_for_system(locator=locator))
-    _abandon_waiting(booking=booking, actor_label=_actor_label(user))
+    _abandon_waiting(booking=booking, actor_label=actor_label_of(user))
     payment = _attempt_start(booking=booking, provider_name=provider.name, payment_method="")
     try:
         state = provider.intent_create(
@@ -438,9 +434,7 @@ def refund_create(
 ) -> Refund:
     """Refund part or all of a succeeded payment through its provider (via the outbox)."""
     with transaction.atomic():
-        locator = Payment.objects.filter(pk=payment_id).values_list("booking__locator", flat=True).get()
-        booking_locks.booking_lock(locator=locator)
-        payment = payment_locks.payment_lock(pk=payment_id)
+        payment = payment_locks.payment_lock_with_booking(pk=payment_id)
         return _refund_record(
             payment=payment,
             amount=amount,
@@ -483,9 +477,7 @@ def refund_by_staff(
     if not note.strip():
         raise RefundNotAllowed("Say why the money goes back.")
     with transaction.atomic():
-        locator = Payment.objects.filter(pk=payment_id).values_list("booking__locator", flat=True).get()
-        booking_locks.booking_lock(locator=locator)
-        payment = payment_locks.payment_lock(pk=payment_id)
+        payment = payment_locks.payment_lock_with_booking(pk=payment_id)
         source_key = f"staff:{token}"
         existing = Refund.objects.filter(source_key=source_key).first()
         if existing is not None:
@@ -546,11 +538,8 @@ def refund_state_apply(*, refund_id: int, state: RefundState, at: datetime | Non
     """Apply what the provider says about a refund. Terminal states are final; a failed or
     canceled refund gives its amount back to what may still be refunded."""
     with transaction.atomic():
-        payment_id, locator = (
-            Refund.objects.filter(pk=refund_id).values_list("payment_id", "payment__booking__locator").get()
-        )
-        booking_locks.booking_lock(locator=locator)
-        payment = payment_locks.payment_lock(pk=payment_id)
+        payment_id = Refund.objects.filter(pk=refund_id).values_list("payment_id", flat=True).get()
+        payment = payment_locks.payment_lock_with_booking(pk=payment_id)
         refund = payment_locks.refund_lock(pk=refund_id)
         if state.reference and not refund.provider_reference:
             refund.provider_reference = state.reference
@@ -611,13 +600,6 @@ def refund_execute(*, refund_id: int) -> Refund:
     return refund
 
 
-def refund_refresh(*, refund: Refund) -> tuple[Refund, bool]:
-    if not refund.provider_reference or refund.status in REFUND_TERMINAL:
-        return refund, False
-    state = get_provider(refund.payment.provider).retrieve_refund(refund.provider_reference)
-    return refund_state_apply(refund_id=refund.pk, state=state, at=clock.now())
-
-
 # --- webhooks ------------------------------------------------------------------------------------
 
 
@@ -647,8 +629,7 @@ def provider_refund_adopt(*, provider: str, state: RefundState) -> Refund | None
     if payment is None or state.status in (RefundStatus.FAILED, RefundStatus.CANCELED):
         return None
     with transaction.atomic():
-        booking_locks.booking_lock(locator=payment.booking.locator)
-        payment = payment_locks.payment_lock(pk=payment.pk)
+        payment = payment_locks.payment_lock_with_booking(pk=payment.pk)
         refund = _refund_record(
             payment=payment,
             amount=min(state.amount, payment.amount - payment.amount_refunded),

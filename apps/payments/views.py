@@ -109,7 +109,7 @@ def authenticate(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and payment.status == PaymentStatus.REQUIRES_ACTION:
         approve = request.POST.get("answer") == "approve"
         payment, _ = services.sandbox_authenticate(
-            reference=reference, approve=approve, actor_label=getattr(_user(request), "email", "customer (guest)")
+            reference=reference, approve=approve, actor_label=services.actor_label_of(_user(request))
         )
     if payment.status != PaymentStatus.REQUIRES_ACTION:
         if may_see_booking:
@@ -130,7 +130,7 @@ def stripe_return(request: HttpRequest, locator: str) -> HttpResponse:
     if payment is None:
         return redirect("bookings:detail", locator=booking.locator)
     try:
-        payment, _ = services.payment_refresh(payment=payment, actor_label=getattr(_user(request), "email", "customer"))
+        payment, _ = services.payment_refresh(payment=payment, actor_label=services.actor_label_of(_user(request)))
     except DomainError as error:
         messages.error(request, error.detail)
         return redirect("bookings:detail", locator=booking.locator)

@@ -25,12 +25,19 @@ __all__ = [
     "RefundState",
     "WebhookEvent",
     "get_provider",
+    "providers_keeping_failed_payments_open",
 ]
 
 _PROVIDERS = {
     "sandbox": "apps.payments.providers.sandbox.SandboxProvider",
     "stripe": "apps.payments.providers.stripe.StripeProvider",
 }
+
+
+def providers_keeping_failed_payments_open() -> list[str]:
+    """Providers where a declined payment stays confirmable by the customer's browser (a
+    Stripe PaymentIntent goes back to requires_payment_method)."""
+    return [name for name, path in _PROVIDERS.items() if import_string(path).failed_payments_stay_open]
 
 
 def get_provider(name: str | None = None) -> PaymentProvider:

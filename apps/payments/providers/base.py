@@ -91,6 +91,9 @@ class WebhookEvent:
 
 class PaymentProvider(Protocol):
     name: str
+    # A declined payment can still be confirmed later by the customer's browser, so a new
+    # attempt cancels it first.
+    failed_payments_stay_open: bool
 
     def check_payment_method(self, payment_method: str) -> None:
         """Raise PaymentMethodInvalid before anything is recorded if the method cannot work."""

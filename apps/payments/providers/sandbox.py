@@ -79,6 +79,7 @@ def _refund_state(record: SandboxRecord) -> RefundState:
 
 class SandboxProvider:
     name = "sandbox"
+    failed_payments_stay_open = False
 
     def check_payment_method(self, payment_method: str) -> None:
         if payment_method not in TEST_PAYMENT_METHODS:

@@ -67,6 +67,7 @@ _REFUND_REFUSALS = frozenset(
 
 class StripeProvider:
     name = "stripe"
+    failed_payments_stay_open = True
 
     def __init__(self) -> None:
         self._client = stripe.StripeClient(
