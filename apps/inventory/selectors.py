@@ -238,12 +238,18 @@ def seat_find(*, flight: Flight, designator: str) -> SeatSpec | None:
     return next((s for s in layout_seats(flight.aircraft.layout) if s.designator == designator), None)
 
 
+def seats_of_bookings(*, references: list[str]) -> dict[str, dict[int, list[SeatAssignment]]]:
+    """Active seat assignments of several bookings in one query: by locator, then passenger id."""
+    seats: dict[str, dict[int, list[SeatAssignment]]] = {reference: {} for reference in references}
+    assignments = SeatAssignment.objects.filter(reference__in=references, active=True).order_by("flight_id")
+    for assignment in assignments:
+        seats[assignment.reference].setdefault(assignment.passenger_ref, []).append(assignment)
+    return seats
+
+
 def seats_of_booking(*, reference: str) -> dict[int, list[SeatAssignment]]:
     """Active seat assignments of a booking, by passenger id."""
-    seats: dict[int, list[SeatAssignment]] = {}
-    for assignment in SeatAssignment.objects.filter(reference=reference, active=True).order_by("flight_id"):
-        seats.setdefault(assignment.passenger_ref, []).append(assignment)
-    return seats
+    return seats_of_bookings(references=[reference])[reference]
 
 
 def seat_map_price(*, flight: Flight, seat: SeatSpec) -> Decimal:

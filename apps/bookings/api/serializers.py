@@ -178,7 +178,21 @@ class BookingEventSerializer(serializers.Serializer):
     detail = serializers.JSONField()
 
 
+class BookingListSerializer(serializers.ListSerializer):
+    """A page of bookings reads their seats in one query, not one per booking."""
+
+    def to_representation(self, data):
+        bookings = list(data.all() if hasattr(data, "all") else data)
+        self.context["seats_by_booking"] = inventory_selectors.seats_of_bookings(
+            references=[booking.locator for booking in bookings]
+        )
+        return super().to_representation(bookings)
+
+
 class BookingSerializer(serializers.Serializer):
+    class Meta:
+        list_serializer_class = BookingListSerializer
+
     locator = serializers.CharField()
     status = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
@@ -197,7 +211,11 @@ class BookingSerializer(serializers.Serializer):
 
     @extend_schema_field(PassengerSerializer(many=True))
     def get_passengers(self, booking: Booking) -> list:
-        seats = inventory_selectors.seats_of_booking(reference=booking.locator)
+        preloaded = self.context.get("seats_by_booking")
+        if preloaded is not None and booking.locator in preloaded:
+            seats = preloaded[booking.locator]
+        else:
+            seats = inventory_selectors.seats_of_booking(reference=booking.locator)
         visible = documents_visible_to(booking=booking, request=self.context.get("request"))
         context = {"seats": seats, "documents_visible": visible}
         return PassengerSerializer(booking.passengers.all(), many=True, context=context).data

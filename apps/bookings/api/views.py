@@ -38,7 +38,7 @@ class BookingListCreateApi(ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return Booking.objects.none()
-        return selectors.booking_list(user=self.request.user).prefetch_related("payments")
+        return selectors.booking_list(user=self.request.user)
 
     @extend_schema(
         request=BookingCreateInputSerializer, responses={201: BookingSerializer}, parameters=[IDEMPOTENCY_KEY]
