@@ -23,8 +23,6 @@ from apps.payments import services
 from apps.payments.errors import PaymentProviderUnavailable
 from apps.payments.models import (
     PAYMENT_IN_FLIGHT,
-    PAYMENT_TERMINAL,
-    REFUND_TERMINAL,
     Payment,
     PaymentStatus,
     Refund,
@@ -179,16 +177,6 @@ def _money(amount, currency: str) -> str:
 # --- payments ---------------------------------------------------------------------------------
 
 
-def _payment_moves_forward(ours: str, theirs: str) -> bool:
-    """Whether applying the provider's status is a repair, not a step back: a final
-    status of ours stays, and a failure is only overtaken by a final status."""
-    if ours in PAYMENT_TERMINAL:
-        return False
-    if ours == PaymentStatus.FAILED:
-        return theirs in PAYMENT_TERMINAL
-    return True
-
-
 @dataclass
 class _PaymentReconciliation:
     report: Report
@@ -299,7 +287,7 @@ class _PaymentReconciliation:
         )
         if not amount_agrees:
             mismatch.needs_attention, mismatch.note = True, "not repaired while the amounts differ"
-        elif not _payment_moves_forward(payment.status, state.status):
+        elif not services.payment_status_moves_forward(payment.status, state.status):
             mismatch.needs_attention, mismatch.note = True, "ours is ahead of or contradicts the provider"
         elif self.repair:
             self._apply(mismatch, payment_id=payment.pk, state=state)
@@ -411,14 +399,9 @@ class _RefundReconciliation:
                 self._not_sent(refund)
 
     def _local_for(self, state: RefundState) -> tuple[Refund | None, bool]:
-        name = self.provider.name
-        refund = Refund.objects.filter(payment__provider=name, provider_reference=state.reference).first()
-        if refund is not None:
-            return refund, True
-        refund_id = state.metadata.get("refund_id", "")
-        if refund_id.isdigit():
-            refund = Refund.objects.filter(payment__provider=name, pk=int(refund_id), provider_reference="").first()
-        return refund, False
+        """Our refund for the provider's (the webhook's lookup), and whether by reference."""
+        refund = services.refund_for_state(provider=self.provider.name, state=state)
+        return refund, refund is not None and refund.provider_reference == state.reference
 
     def _mismatch(self, kind: MismatchKind, refund: Refund | None, reference: str, **values) -> Mismatch:
         mismatch = Mismatch(
@@ -506,7 +489,7 @@ class _RefundReconciliation:
         )
         if not amount_agrees:
             mismatch.needs_attention, mismatch.note = True, "not repaired while the amounts differ"
-        elif refund.status in REFUND_TERMINAL and refund.status != state.status:
+        elif not services.refund_status_moves_forward(refund.status, state.status):
             mismatch.needs_attention, mismatch.note = True, "ours is final and contradicts the provider"
         elif self.repair:
             try:

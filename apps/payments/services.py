@@ -86,16 +86,31 @@ def actor_label_of(user: Principal | None) -> str:
 # --- moving a payment forward -----------------------------------------------------------------
 
 
+def payment_status_moves_forward(current: str, new: str) -> bool:
+    """Terminal states are final; success and cancellation win over anything else; a
+    failed attempt is over for us (the customer retries with a new one)."""
+    if current in PAYMENT_TERMINAL or new == current:
+        return False
+    return new in PAYMENT_TERMINAL or current != PaymentStatus.FAILED
+
+
+def refund_status_moves_forward(current: str, new: str) -> bool:
+    """Terminal states are final, but for one: a card refund reported succeeded may fail
+    later (the card was closed), and the money is then still ours to give back."""
+    if new == current:
+        return False
+    if current == RefundStatus.SUCCEEDED and new == RefundStatus.FAILED:
+        return True
+    return current not in REFUND_TERMINAL
+
+
 def _moves_forward(payment: Payment, state: PaymentState, at: datetime | None) -> bool:
-    """Terminal states are final; success and cancellation always win over what is not;
-    otherwise news older than what we applied last is ignored."""
-    if payment.status in PAYMENT_TERMINAL or state.status == payment.status:
+    """Forward by status; and short of a final state, news older than what we applied
+    last is ignored."""
+    if not payment_status_moves_forward(payment.status, state.status):
         return False
     if state.status in PAYMENT_TERMINAL:
         return True
-    if payment.status == PaymentStatus.FAILED:
-        # A failed attempt is over for us; the customer retries with a new one.
-        return False
     return not (at is not None and payment.provider_updated_at is not None and at < payment.provider_updated_at)
 
 
@@ -543,10 +558,8 @@ def refund_state_apply(*, refund_id: int, state: RefundState, at: datetime | Non
         refund = payment_locks.refund_lock(pk=refund_id)
         if state.reference and not refund.provider_reference:
             refund.provider_reference = state.reference
-        # Terminal states are final, but for one: a card refund Stripe reported succeeded
-        # may fail later (the card was closed); the money is then still ours to give back.
         reversed_ = refund.status == RefundStatus.SUCCEEDED and state.status == RefundStatus.FAILED
-        moved = reversed_ or (refund.status not in REFUND_TERMINAL and state.status != refund.status)
+        moved = refund_status_moves_forward(refund.status, state.status)
         if not moved:
             refund.save(update_fields=["provider_reference", "updated_at"])
             return refund, False
@@ -613,7 +626,7 @@ def _payment_for_state(*, provider: str, state: PaymentState) -> Payment | None:
     return payment
 
 
-def _refund_for_state(*, provider: str, state: RefundState) -> Refund | None:
+def refund_for_state(*, provider: str, state: RefundState) -> Refund | None:
     refund = Refund.objects.filter(payment__provider=provider, provider_reference=state.reference).first()
     if refund is None and state.metadata.get("refund_id", "").isdigit():
         refund = Refund.objects.filter(
@@ -685,7 +698,7 @@ def _event_effect(*, provider: str, event: WebhookEvent) -> str:
         _, outcome = payment_state_apply(payment_id=payment.pk, state=event.payment, at=event.created)
         return f"payment {payment.pk}: {outcome or 'no change'}"
     if event.refund is not None:
-        refund = _refund_for_state(provider=provider, state=event.refund)
+        refund = refund_for_state(provider=provider, state=event.refund)
         if refund is None:
             try:
                 adopted = provider_refund_adopt(provider=provider, state=event.refund)
