@@ -9,6 +9,7 @@ are not affected: they carry their own proof)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -55,10 +56,15 @@ class MfaVerificationMiddleware:
 
     @staticmethod
     def _exempt(path: str) -> bool:
-        open_paths = (
-            reverse("accounts:mfa_verify"),
-            reverse("account_logout"),
-            "/" + settings.STATIC_URL.lstrip("/"),
-            *_OPEN_PATHS,
-        )
-        return path.startswith(open_paths)
+        return path.startswith(_exempt_paths())
+
+
+@cache
+def _exempt_paths() -> tuple[str, ...]:
+    """Worked out once (URLs are fixed for the life of the process)."""
+    return (
+        reverse("accounts:mfa_verify"),
+        reverse("account_logout"),
+        "/" + settings.STATIC_URL.lstrip("/"),
+        *_OPEN_PATHS,
+    )
