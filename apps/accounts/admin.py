@@ -15,7 +15,7 @@ from django.utils.html import format_html
 
 from apps.accounts.api_keys import api_key_create, api_key_revoke
 from apps.accounts.models import ApiKey, ApiKeyScope, Partner, User
-from apps.accounts.permissions import user_is_admin
+from apps.accounts.selectors import users_visible_to
 from apps.core.admin_audit import AuditedAdminMixin
 from apps.core.errors import DomainError
 
@@ -29,12 +29,7 @@ class UserAdmin(AuditedAdminMixin, DjangoUserAdmin):
     list_select_related = ["partner"]
 
     def get_queryset(self, request):
-        # An agent sees the people of their own agency (and themselves); admins everyone.
-        users = super().get_queryset(request)
-        if user_is_admin(request.user):
-            return users
-        partner_id = getattr(request.user, "partner_id", None)
-        return users.filter(pk=request.user.pk) | (users.filter(partner_id=partner_id) if partner_id else users.none())
+        return users_visible_to(user=request.user, users=super().get_queryset(request))
 
     fieldsets = (
         (None, {"fields": ("email", "password")}),
