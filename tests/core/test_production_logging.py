@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.conf import settings
+
 ROOT = Path(__file__).resolve().parents[2]
 
 PROD_ENV = {
@@ -15,7 +17,7 @@ PROD_ENV = {
     "DJANGO_SECRET_KEY": "test-only-secret-key-that-is-long-enough-for-the-deploy-check-0123456789",
     "DJANGO_ALLOWED_HOSTS": "flightbook.example",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
-    "REDIS_URL": "redis://127.0.0.1:6379/15",
+    "REDIS_URL": settings.CACHES["default"]["LOCATION"],
     "FIELD_ENCRYPTION_KEYS": "dGVzdC1vbmx5LWZpZWxkLWtleS1ub3QtYS1zZWNyZXQ=",
 }
 

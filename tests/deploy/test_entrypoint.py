@@ -25,6 +25,7 @@ from urllib.parse import quote
 import psycopg
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings
 from psycopg import sql
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -90,7 +91,7 @@ def _prod_env(**overrides: str) -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="flightbook.settings.prod",
         DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
         DJANGO_ALLOWED_HOSTS=ALLOWED_HOST,
-        REDIS_URL="redis://127.0.0.1:6379/15",
+        REDIS_URL=settings.CACHES["default"]["LOCATION"],
         LOG_FORMAT="text",
         FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
+from django.conf import settings
 from django.core.exceptions import FieldError
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -178,7 +179,7 @@ def test_production_refuses_to_start_without_encryption_keys():
         "DJANGO_SECRET_KEY": "test-only-secret-key-that-is-long-enough-for-the-deploy-check-0123456789",
         "DJANGO_ALLOWED_HOSTS": "flightbook.example",
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/postgres",
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "REDIS_URL": settings.CACHES["default"]["LOCATION"],
     }
     code = "import django; django.setup()"
 
