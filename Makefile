@@ -22,7 +22,7 @@ venv: $(INSTALLED) ## Create .venv and install the pinned requirements
 run: $(INSTALLED) ## Migrate, load demo data and serve http://127.0.0.1:8000 (SQLite unless DATABASE_URL)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python manage.py serve $(HOST):$(PORT)
 
 worker: $(INSTALLED) ## Run a Celery worker with the beat scheduler (needs REDIS_URL)
 	@test -n "$$REDIS_URL" || { echo "make worker needs REDIS_URL (without it tasks run in-process)"; exit 2; }

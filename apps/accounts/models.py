@@ -55,7 +55,12 @@ class User(AbstractUser):
         Partner, null=True, blank=True, on_delete=models.PROTECT, related_name="agents", help_text="Agents only"
     )
     tokens_valid_after = models.DateTimeField(
-        null=True, blank=True, help_text="API tokens issued before this are refused (password change, sign-out)"
+        null=True,
+        blank=True,
+        help_text=(
+            "API tokens issued before this are refused (set by a password change or erasure; "
+            "signing out revokes only the refresh token)"
+        ),
     )
 
     USERNAME_FIELD = "email"

@@ -328,7 +328,7 @@ def booking_reinstate(*, locator: str, actor_label: str, detail: dict[str, Any] 
             reference=locator,
             expires_at=hold_expires_at,
         )
-        inventory_services.seats_reinstate(reference=locator)
+        inventory_services.seats_reinstate(reference=locator, expires_at=hold_expires_at)
         booking.status = BookingStatus.HELD
         booking.hold_expires_at = hold_expires_at
         booking.save(update_fields=["status", "hold_expires_at"])
@@ -403,6 +403,7 @@ def booking_seats_choose(*, locator: str, choices: list[SeatChoice], actor: Acto
                 passenger_ref=passenger.pk,
                 price=price,
                 currency=booking.currency,
+                expires_at=booking.hold_expires_at if status == BookingStatus.HELD else None,
             )
             added += assignment.price - given_up
             chosen.append({"passenger_id": passenger.pk, "flight_id": segment.flight_id, "seat": seat.designator})

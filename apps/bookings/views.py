@@ -140,6 +140,8 @@ def booking_detail(request: HttpRequest, locator: str) -> HttpResponse:
     booking = _visible_booking(request, locator)
     if booking is None:
         return _not_found(request)
+    if services.booking_expire_if_due(booking=booking).status != booking.status:
+        booking = _visible_booking(request, locator)
     data = BookingSerializer(booking).data
     try:
         quote = services.booking_cancellation_quote(booking=booking)

@@ -77,8 +77,10 @@ class Hold(models.Model):
 
 
 class SeatAssignment(models.Model):
-    """A passenger in a seat on a flight. A seat is taken iff an active assignment exists;
-    the partial unique constraint makes a double assignment impossible, whatever the code."""
+    """A passenger in a seat on a flight. A seat is taken iff an active assignment exists
+    whose hold has not run out (`expires_at`); the partial unique constraint makes a
+    double assignment impossible, whatever the code. An expired assignment is given up
+    the moment someone else chooses its seat, so nothing waits for the expiry job."""
 
     flight = models.ForeignKey(Flight, on_delete=models.CASCADE, related_name="seat_assignments")
     designator = models.CharField(max_length=4)
@@ -87,6 +89,9 @@ class SeatAssignment(models.Model):
     price = models.DecimalField(max_digits=CURRENCY_MAX_DIGITS, decimal_places=CURRENCY_DECIMAL_PLACES, default=0)
     currency = models.CharField(max_length=3, default="EUR")
     active = models.BooleanField(default=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="The booking's hold expiry while it is held; empty once it is paid"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     released_at = models.DateTimeField(null=True, blank=True)
 

@@ -5,7 +5,7 @@ from datetime import date, time, timedelta
 from decimal import Decimal
 from itertools import product
 
-from django.db.models import F, IntegerField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import F, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from apps.core import clock
@@ -216,7 +216,11 @@ class SeatOnMap:
 def seat_map(*, flight: Flight) -> dict[str, list[list[SeatOnMap]]]:
     """The flight's seats by cabin and row, with availability (not blocked, no active
     assignment) and price. Cabins in the aircraft's order, front to back."""
-    taken = set(SeatAssignment.objects.filter(flight=flight, active=True).values_list("designator", flat=True))
+    taken = set(
+        SeatAssignment.objects.filter(flight=flight, active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=clock.now()))
+        .values_list("designator", flat=True)
+    )
     specs = layout_seats(flight.aircraft.layout)
     first_rows: dict[str, int] = {}
     for spec in specs:

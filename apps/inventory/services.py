@@ -77,7 +77,30 @@ def inventory_confirm(*, reference: str) -> int:
         # A fare class whose hold was given back, and not held again since, has no seats for us.
         if released - kept:
             raise HoldReleased()
+        if _seats_lost(reference=reference):
+            raise HoldReleased("A seat of this booking was taken by someone else after its hold ran out.")
+        SeatAssignment.objects.filter(reference=reference, active=True).update(expires_at=None)
         return holds.filter(status=HoldStatus.ACTIVE).update(status=HoldStatus.CONFIRMED)
+
+
+def _seats_lost(*, reference: str) -> bool:
+    """Whether a passenger of the booking lost their seat on some flight (given up to
+    another customer after the hold ran out) without choosing another one."""
+    pairs = SeatAssignment.objects.filter(reference=reference).values_list("flight_id", "passenger_ref", "active")
+    seated = {(flight, passenger) for flight, passenger, active in pairs if active}
+    return any((flight, passenger) not in seated for flight, passenger, _ in pairs)
+
+
+def inventory_hold_extend(*, reference: str, expires_at: datetime) -> int:
+    """Move the expiry of a booking's active holds and seats (a payment in flight must not
+    let them run out under it). Only ever later; returns how many holds moved."""
+    with transaction.atomic():
+        holds = Hold.objects.filter(reference=reference, status=HoldStatus.ACTIVE, expires_at__lt=expires_at)
+        locks.fare_classes_lock(ids=holds.values_list("fare_class_id", flat=True))
+        SeatAssignment.objects.filter(reference=reference, active=True, expires_at__lt=expires_at).update(
+            expires_at=expires_at
+        )
+        return holds.update(expires_at=expires_at)
 
 
 def inventory_release(*, reference: str, sold_too: bool = False) -> int:
@@ -109,12 +132,25 @@ def fare_classes_open(*, flights: list[Flight]) -> int:
 
 
 def seat_assign(
-    *, flight: Flight, designator: str, reference: str, passenger_ref: int, price: Decimal, currency: str
+    *,
+    flight: Flight,
+    designator: str,
+    reference: str,
+    passenger_ref: int,
+    price: Decimal,
+    currency: str,
+    expires_at: datetime | None,
 ) -> tuple[SeatAssignment, Decimal]:
     """Put a passenger in a seat, giving up the seat they had on that flight. Returns the
-    new assignment and the price of the seat given up. Raises SeatUnavailable if someone
-    holds the seat: the partial unique index decides, so two racing clients cannot both win."""
+    new assignment and the price of the seat given up. `expires_at` is the booking's hold
+    expiry (None once paid). A seat whose holder's hold ran out is free: its assignment is
+    given up here. Raises SeatUnavailable if someone holds the seat: the partial unique
+    index decides, so two racing clients cannot both win."""
+    now = clock.now()
     with transaction.atomic():
+        SeatAssignment.objects.filter(flight=flight, designator=designator, active=True, expires_at__lte=now).exclude(
+            reference=reference
+        ).update(active=False, released_at=now)
         previous = SeatAssignment.objects.filter(flight=flight, passenger_ref=passenger_ref, active=True).first()
         if previous is not None and previous.designator == designator:
             return previous, previous.price
@@ -130,25 +166,35 @@ def seat_assign(
                     passenger_ref=passenger_ref,
                     price=price,
                     currency=currency,
+                    expires_at=expires_at,
                 )
         except IntegrityError as exc:
             raise SeatUnavailable(f"Seat {designator} is taken.") from exc
         return assignment, given_up
 
 
-def seats_reinstate(*, reference: str) -> int:
+def seats_reinstate(*, reference: str, expires_at: datetime) -> int:
     """Take back the seats a booking last had, after its hold was released (a payment that
-    arrived late). Raises SeatUnavailable when someone else has one of them meanwhile."""
+    arrived late), held until `expires_at`. Raises SeatUnavailable when someone else has
+    one of them meanwhile."""
     latest: dict[tuple[int, int], SeatAssignment] = {}
     for assignment in SeatAssignment.objects.filter(reference=reference).order_by("created_at", "pk"):
         latest[(assignment.flight_id, assignment.passenger_ref)] = assignment
     taken = 0
+    now = clock.now()
     with transaction.atomic():
         for assignment in latest.values():
             if assignment.active:
+                SeatAssignment.objects.filter(pk=assignment.pk).update(expires_at=expires_at)
                 continue
             try:
                 with transaction.atomic():
+                    SeatAssignment.objects.filter(
+                        flight_id=assignment.flight_id,
+                        designator=assignment.designator,
+                        active=True,
+                        expires_at__lte=now,
+                    ).update(active=False, released_at=now)
                     SeatAssignment.objects.create(
                         flight_id=assignment.flight_id,
                         designator=assignment.designator,
@@ -156,6 +202,7 @@ def seats_reinstate(*, reference: str) -> int:
                         passenger_ref=assignment.passenger_ref,
                         price=assignment.price,
                         currency=assignment.currency,
+                        expires_at=expires_at,
                     )
             except IntegrityError as exc:
                 raise SeatUnavailable(f"Seat {assignment.designator} is taken.") from exc

@@ -8,3 +8,6 @@ DEBUG = env.bool("DJANGO_DEBUG", default=True)
 # Serve static files straight from the source folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# The development server speaks plain HTTP: links in emails (sign-up, password reset) must too.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")

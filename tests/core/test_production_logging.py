@@ -51,3 +51,23 @@ def test_sentry_starts_only_when_a_dsn_is_set():
     code = "import django; django.setup(); import sentry_sdk; print(sentry_sdk.get_client().is_active())"
     assert _run(code).stdout.strip() == "False"
     assert _run(code, SENTRY_DSN="https://public@sentry.invalid/1").stdout.strip() == "True"
+
+
+def test_production_sends_the_referrer_policy_the_security_docs_promise():
+    code = (
+        "import django; django.setup(); from django.test import Client;"
+        "print(Client().get('/healthz', secure=True, HTTP_HOST='flightbook.example')['Referrer-Policy'])"
+    )
+    sent = _run(code).stdout.strip()
+    assert sent == "strict-origin-when-cross-origin"
+    assert f"`Referrer-Policy: {sent}`" in (ROOT / "docs" / "security.md").read_text()
+
+
+def test_development_settings_link_account_emails_over_plain_http():
+    # `make run` serves plain HTTP: a sign-up link to https:// could not be followed.
+    code = (
+        "import django; django.setup(); from django.conf import settings; print(settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL)"
+    )
+    dev = {"DJANGO_SETTINGS_MODULE": "flightbook.settings.dev"}
+    assert _run(code, **dev).stdout.strip() == "http"
+    assert _run(code).stdout.strip() == "https"
