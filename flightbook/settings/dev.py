@@ -1,7 +1,7 @@
 """Local development: `make run`. Debug on, console email."""
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import LOGGING, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
@@ -11,3 +11,6 @@ WHITENOISE_AUTOREFRESH = True
 
 # The development server speaks plain HTTP: links in emails (sign-up, password reset) must too.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = env("ACCOUNT_DEFAULT_HTTP_PROTOCOL", default="http")
+
+# The in-process periodic jobs (`manage.py serve`) would log every run: only problems.
+LOGGING["loggers"]["celery.app.trace"] = {"level": "WARNING"}
