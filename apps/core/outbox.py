@@ -80,7 +80,8 @@ def enqueue_dispatch(*, event_id: str) -> bool:
         # the sweeper delivers the event once it is back.
         outbox_dispatch.apply_async(args=[event_id], retry=False)
     except Exception as exc:
-        logger.warning("could not enqueue outbox event %s; the sweeper will deliver it", event_id, exc_info=True)
+        # One line per event, no traceback: during an outage every publish fails alike.
+        logger.warning("could not enqueue outbox event %s (%s); the sweeper will deliver it", event_id, exc)
         degrade.degraded("broker", f"{type(exc).__name__}: {exc}")
         return False
     return True

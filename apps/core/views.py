@@ -82,6 +82,8 @@ def database_unavailable(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(render_to_string("503.html"), status=503)
     for header, value in service_unavailable_headers().items():
         response[header] = value
+    # apps.core.degrade reports the outage (rate-limited): not one error line per request.
+    response._has_been_logged = True
     return response
 
 

@@ -98,7 +98,9 @@ def _as_domain_error(exc: Exception) -> Exception:
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
     if degrade.database_unavailable(exc):
         degrade.degraded("database", f"{type(exc).__name__}: {exc}")
-        return problem_response(service_unavailable_problem(), headers=service_unavailable_headers())
+        response = problem_response(service_unavailable_problem(), headers=service_unavailable_headers())
+        response._has_been_logged = True  # reported by degrade (rate-limited), not once per request
+        return response
     exc = _as_domain_error(exc)
     if isinstance(exc, DomainError):
         body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors)
