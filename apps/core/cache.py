@@ -8,8 +8,6 @@ connect timeout per cache call. `ping()` bypasses all this for the readiness che
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -25,9 +23,8 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 RETRY_AFTER_SECONDS = 2.0
 DEFAULT_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
 
-# Per server, shared by every alias and thread of this process: when to try Redis again.
-_down_until: dict[str, float] = {}
-_down_lock = threading.Lock()
+# Per server, shared by every alias and thread of this process.
+_breakers: dict[str, degrade.Breaker] = {}
 
 
 class DegradingRedisCache(RedisCache):
@@ -39,23 +36,25 @@ class DegradingRedisCache(RedisCache):
         params = {**params, "OPTIONS": {**DEFAULT_OPTIONS, **(params.get("OPTIONS") or {})}}
         super().__init__(server, params)
 
+    @property
+    def _breaker(self) -> degrade.Breaker:
+        return _breakers.setdefault(self._servers[0], degrade.Breaker(RETRY_AFTER_SECONDS))
+
     def _or(self, fallback: Any, operation: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        server = self._servers[0]
-        if _down_until.get(server, 0.0) > time.monotonic():
+        if self._breaker.tripped:
             degrade.degraded(self.component, "Redis did not answer a moment ago")
             return fallback
         try:
             return operation(*args, **kwargs)
         except UNREACHABLE as exc:
-            with _down_lock:
-                _down_until[server] = time.monotonic() + RETRY_AFTER_SECONDS
+            self._breaker.trip()
             degrade.degraded(self.component, f"{type(exc).__name__}: {exc}")
             return fallback
 
     def ping(self) -> None:
         """Raise unless Redis answers now."""
         self._cache.get_client(write=True).ping()
-        _down_until.pop(self._servers[0], None)
+        self._breaker.reset()
 
     def get(self, key, default=None, version=None):
         return self._or(default, super().get, key, default, version)

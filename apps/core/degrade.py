@@ -48,6 +48,25 @@ def degraded(component: str, reason: object) -> None:
     logger.warning("degraded: %s unavailable, carrying on without it: %s%s", component, reason, more)
 
 
+class Breaker:
+    """After a failure, this process skips the dependency for `seconds`: one timeout per
+    window instead of one per call while it hangs."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._until = 0.0
+
+    @property
+    def tripped(self) -> bool:
+        return time.monotonic() < self._until
+
+    def trip(self) -> None:
+        self._until = time.monotonic() + self.seconds
+
+    def reset(self) -> None:
+        self._until = 0.0
+
+
 def database_unavailable(exc: BaseException) -> bool:
     """True when `exc` means the database cannot be reached (down, restarting, connection
     lost), as opposed to a query it refused."""

@@ -46,6 +46,8 @@ MAX_ATTEMPTS = 12
 MAX_BACKOFF = timedelta(hours=1)
 # A task queued by the sweeper that never ran (its message lost with the broker) is queued again after this.
 REQUEUE_AFTER = LEASE
+# After a failed publish this process queues nothing for a moment (events wait for the sweeper).
+_broker = degrade.Breaker(seconds=2.0)
 
 
 def event_handler(topic: str) -> Callable[[Handler], Handler]:
@@ -75,6 +77,10 @@ def enqueue_dispatch(*, event_id: str) -> bool:
     """Queue the event's dispatch task; False (logged, counted) when the broker refused."""
     from apps.core.tasks import outbox_dispatch
 
+    if _broker.tripped and not outbox_dispatch.app.conf.task_always_eager:
+        # It just failed: this request does not wait for it too; the sweeper delivers the event.
+        degrade.degraded("broker", "the broker did not answer a moment ago")
+        return False
     try:
         # No publish retries: if the broker is down we must not block the request;
         # the sweeper delivers the event once it is back.
@@ -83,6 +89,7 @@ def enqueue_dispatch(*, event_id: str) -> bool:
         # One line per event, no traceback: during an outage every publish fails alike.
         logger.warning("could not enqueue outbox event %s (%s); the sweeper will deliver it", event_id, exc)
         degrade.degraded("broker", f"{type(exc).__name__}: {exc}")
+        _broker.trip()
         return False
     return True
 
