@@ -66,7 +66,7 @@ def service_unavailable_problem() -> dict[str, Any]:
         status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
         code="service_unavailable",
         title="The service is briefly unavailable.",
-        detail="Our database cannot be reached right now; please retry shortly (with the same Idempotency-Key).",
+        detail="Our database cannot be reached right now; please retry shortly.",
     )
 
 
