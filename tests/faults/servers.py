@@ -205,11 +205,14 @@ class Gunicorn:
     def request(
         self, method: str, path: str, *, body: dict | None = None, headers: dict | None = None, timeout: float = 30
     ) -> Answer:
+        headers = dict(headers or {})
+        payload = None
+        if body is not None:
+            payload = json.dumps(body)
+            headers.setdefault("Content-Type", "application/json")
         connection = http.client.HTTPConnection(HOST, self.port, timeout=timeout)
         try:
-            payload = None if body is None else json.dumps(body)
-            all_headers = {"Content-Type": "application/json", **(headers or {})} if body is not None else headers
-            connection.request(method, path, body=payload, headers=all_headers or {})
+            connection.request(method, path, body=payload, headers=headers)
             response = connection.getresponse()
             return Answer(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
         finally:
