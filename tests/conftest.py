@@ -70,9 +70,13 @@ def api_client():
 
 
 def _reset_celery_connections(app) -> None:
-    """Forget pooled broker connections so the next publish uses `app.conf` as it is now."""
+    """Forget pooled broker connections (and the outbox's memory of a broker that just
+    failed) so the next publish uses `app.conf` as it is now."""
     from kombu import pools
 
+    from apps.core import outbox
+
+    outbox._broker.reset()
     if app._pool is not None:
         app._pool.force_close_all()
         app._pool = None

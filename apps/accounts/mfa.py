@@ -47,7 +47,8 @@ class MfaVerificationMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and not self._exempt(request.path) and session_needs_otp(request):
+        # The open paths first: /healthz must not read the session (no I/O).
+        if not self._exempt(request.path) and request.user.is_authenticated and session_needs_otp(request):
             if request.path.startswith("/api/"):
                 request.user = AnonymousUser()
             else:

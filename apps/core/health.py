@@ -21,6 +21,10 @@ def check_database() -> str | None:
 def check_cache() -> str | None:
     probe = uuid.uuid4().hex
     try:
+        # The cache hides an unreachable Redis from requests (apps/core/cache.py); ask it directly.
+        ping = getattr(cache, "ping", None)
+        if ping is not None:
+            ping()
         cache.set("readyz:probe", probe, timeout=5)
         if cache.get("readyz:probe") != probe:
             return "cache did not return the value just written"

@@ -16,6 +16,11 @@ HTTP_LATENCY = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 OUTBOX_DISPATCHED = Counter("flightbook_outbox_events_dispatched_total", "Outbox events dispatched", ["topic"])
+# Work done without a dependency that did not answer (apps/core/degrade.py): component is
+# "throttle", "cache", "broker" or "database".
+DEGRADED = Counter(
+    "flightbook_degraded_total", "Operations served without a dependency that did not answer", ["component"]
+)
 
 
 def observe_request(*, method: str, route: str, status: int, seconds: float) -> None:

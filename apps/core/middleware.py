@@ -5,7 +5,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from apps.core import metrics
+from apps.core import degrade, metrics, views
 from apps.core.logging import clean_request_id, request_id_var
 
 
@@ -42,3 +42,21 @@ class MetricsMiddleware:
             method=request.method or "", route=route, status=response.status_code, seconds=time.perf_counter() - started
         )
         return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A page whose database went away (down, restarting, connection lost) answers 503
+    with Retry-After instead of an error page 500. The API answers the same through its
+    exception handler; failures inside other middleware reach `views.server_error`."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not degrade.database_unavailable(exception):
+            return None
+        degrade.degraded("database", f"{type(exception).__name__}: {exception}")
+        return views.database_unavailable(request)

@@ -7,7 +7,18 @@ ProcessedEvent, so a redelivered event does not run it again. Delivery is at lea
 once: a crash between a handler's side effect and its record repeats that one handler,
 so handlers make their own effects idempotent where a repeat would hurt. When the
 broker is unreachable the event waits for `outbox_sweep()`, which the beat schedule
-runs every 30 seconds."""
+runs every 30 seconds.
+
+Time budget: each event is dispatched by its own task (`core.outbox_dispatch`), also when
+the sweeper finds it, so a slow event cannot use up another's time. That task has a hard
+time limit only (settings.OUTBOX_DISPATCH_TIME_LIMIT), no soft one: a soft limit raises
+wherever the handler happens to be, e.g. after the SMTP server accepted an email and
+before the handler recorded it, which turned into a second email on the retry. A handler
+bounds its own calls (EMAIL_TIMEOUT, HTTP timeouts) and finishes long before the hard
+limit, which remains only for a process that hangs; the event's LEASE outlasts it, so no
+second dispatcher takes the event while the first might still run. A process killed
+between a side effect and its record repeats that effect once, when the lease has run
+out: emails carry a Message-ID derived from the event, so the repeat is recognisable."""
 
 from __future__ import annotations
 
@@ -20,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 
-from apps.core import clock, locks, metrics
+from apps.core import clock, degrade, locks, metrics
 from apps.core.logging import get_request_id, request_id_var
 from apps.core.models import OutboxEvent, ProcessedEvent
 
@@ -29,9 +40,14 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[OutboxEvent], None]
 _handlers: dict[str, dict[str, Handler]] = defaultdict(dict)
 
-LEASE = timedelta(minutes=5)  # longer than any task's hard time limit
+# Longer than the dispatch task's hard time limit, so a lease outlives any task holding it.
+LEASE = timedelta(seconds=max(300, settings.OUTBOX_DISPATCH_TIME_LIMIT + 60))
 MAX_ATTEMPTS = 12
 MAX_BACKOFF = timedelta(hours=1)
+# A task queued by the sweeper that never ran (its message lost with the broker) is queued again after this.
+REQUEUE_AFTER = LEASE
+# After a failed publish this process queues nothing for a moment (events wait for the sweeper).
+_broker = degrade.Breaker(seconds=2.0)
 
 
 def event_handler(topic: str) -> Callable[[Handler], Handler]:
@@ -57,15 +73,25 @@ def publish(*, topic: str, payload: dict[str, Any]) -> OutboxEvent:
     return event
 
 
-def enqueue_dispatch(*, event_id: str) -> None:
+def enqueue_dispatch(*, event_id: str) -> bool:
+    """Queue the event's dispatch task; False (logged, counted) when the broker refused."""
     from apps.core.tasks import outbox_dispatch
 
+    if _broker.tripped and not outbox_dispatch.app.conf.task_always_eager:
+        # It just failed: this request does not wait for it too; the sweeper delivers the event.
+        degrade.degraded("broker", "the broker did not answer a moment ago")
+        return False
     try:
         # No publish retries: if the broker is down we must not block the request;
         # the sweeper delivers the event once it is back.
         outbox_dispatch.apply_async(args=[event_id], retry=False)
-    except Exception:
-        logger.warning("could not enqueue outbox event %s; the sweeper will deliver it", event_id, exc_info=True)
+    except Exception as exc:
+        # One line per event, no traceback: during an outage every publish fails alike.
+        logger.warning("could not enqueue outbox event %s (%s); the sweeper will deliver it", event_id, exc)
+        degrade.degraded("broker", f"{type(exc).__name__}: {exc}")
+        _broker.trip()
+        return False
+    return True
 
 
 def _claim(event_id: str) -> OutboxEvent | None:
@@ -118,18 +144,27 @@ def dispatch(*, event_id: str) -> bool:
 
 
 def sweep(*, older_than: timedelta | None = None, limit: int = 500) -> int:
-    """Dispatch events that are due but were never dispatched; returns how many finished.
+    """Queue one dispatch task for each event that is due but was never dispatched;
+    returns how many were queued (with tasks run in-process, they have run by then).
 
     Only events older than `older_than` are taken (default OUTBOX_SWEEP_AFTER_SECONDS), so
-    the sweeper does not race the ordinary after-commit dispatch."""
+    the sweeper does not race the ordinary after-commit dispatch. A queued event is not
+    queued again for REQUEUE_AFTER (a task that ran pushes it back on failure itself);
+    while the broker refuses, the rest stay due for the next sweep."""
     if older_than is None:
         older_than = timedelta(seconds=settings.OUTBOX_SWEEP_AFTER_SECONDS)
     now = clock.now()
-    with transaction.atomic():
-        due = list(
-            locks.outbox_pending_lock(now=now)
+    with transaction.atomic(durable=True):
+        due = [
+            str(pk)
+            for pk in locks.outbox_pending_lock(now=now)
             .filter(available_at__lte=now, created_at__lte=now - older_than, attempts__lt=MAX_ATTEMPTS)
             .order_by("available_at")
             .values_list("pk", flat=True)[:limit]
-        )
-    return sum(1 for event_id in due if dispatch(event_id=str(event_id)))
+        ]
+        OutboxEvent.objects.filter(pk__in=due).update(available_at=now + REQUEUE_AFTER)
+    for queued, event_id in enumerate(due):
+        if not enqueue_dispatch(event_id=event_id):
+            OutboxEvent.objects.filter(pk__in=due[queued:], dispatched_at__isnull=True).update(available_at=now)
+            return queued
+    return len(due)

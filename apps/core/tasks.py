@@ -1,9 +1,12 @@
 from celery import shared_task
+from django.conf import settings
 
 from apps.core import idempotency, outbox
 
 
-@shared_task(name="core.outbox_dispatch", ignore_result=True)
+# One event per task, under a hard time limit only (no soft limit is configured, and this
+# task must never get one): apps/core/outbox.py says why.
+@shared_task(name="core.outbox_dispatch", ignore_result=True, time_limit=settings.OUTBOX_DISPATCH_TIME_LIMIT)
 def outbox_dispatch(event_id: str) -> None:
     outbox.dispatch(event_id=event_id)
 

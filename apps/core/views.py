@@ -1,13 +1,20 @@
 import logging
+import sys
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from apps.core import health
+from apps.core import degrade, health
 from apps.core import metrics as core_metrics
-from apps.core.api.errors import problem, problem_json_response
+from apps.core.api.errors import (
+    problem,
+    problem_json_response,
+    service_unavailable_headers,
+    service_unavailable_problem,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +73,27 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return render(request, "403.html", status=403)
 
 
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    """503 with Retry-After: problem+json under /api/, else a page that needs no database
+    (rendered without the request, so no session or user is looked up)."""
+    if _wants_problem(request):
+        response = problem_json_response(service_unavailable_problem())
+    else:
+        response = HttpResponse(render_to_string("503.html"), status=503)
+    for header, value in service_unavailable_headers().items():
+        response[header] = value
+    # apps.core.degrade reports the outage (rate-limited): not one error line per request.
+    response._has_been_logged = True
+    return response
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except` block: a database that went away while a
+    # middleware (sessions, users) was reading it is a 503, not a 500.
+    exc = sys.exc_info()[1]
+    if exc is not None and degrade.database_unavailable(exc):
+        degrade.degraded("database", f"{type(exc).__name__}: {exc}")
+        return database_unavailable(request)
     if _wants_problem(request):
         return problem_json_response(
             problem(

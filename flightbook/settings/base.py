@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.MetricsMiddleware",
+    "apps.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
@@ -103,11 +104,16 @@ def database_config(url: str) -> dict:
                 "pool": {
                     "min_size": env.int("DATABASE_POOL_MIN", default=2),
                     "max_size": env.int("DATABASE_POOL_MAX", default=10),
+                    # Seconds a request waits for a connection before it answers 503.
+                    "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
                 }
             }
         else:
             config["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
             config["CONN_HEALTH_CHECKS"] = True
+        # A database that is down answers 503 within seconds (apps/core/degrade.py), not
+        # after the operating system's connect timeout.
+        config.setdefault("OPTIONS", {})["connect_timeout"] = env.int("DATABASE_CONNECT_TIMEOUT", default=5)
     return config
 
 
@@ -119,21 +125,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and os.access(
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 
-def cache_config(redis_url: str) -> dict:
-    """Redis when there is a URL, else a per-process local-memory cache (embedded mode)."""
+def cache_config(redis_url: str, *, key_prefix: str = "") -> dict:
+    """Redis when there is a URL, else a per-process local-memory cache (embedded mode).
+
+    `default` is the cache; `throttles` holds the API throttles' counters in the same Redis.
+    Both treat an unreachable Redis as a miss (apps/core/cache.py), so an outage slows
+    nothing down and lets requests through (DESIGN.md §5)."""
     if not redis_url:
-        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    return {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": redis_url,
-            "KEY_PREFIX": env("CACHE_KEY_PREFIX", default="fb"),
+        return {
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "throttles": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttles"},
         }
+    return {
+        "default": {"BACKEND": "apps.core.cache.DegradingRedisCache", "LOCATION": redis_url, "KEY_PREFIX": key_prefix},
+        "throttles": {"BACKEND": "apps.core.cache.ThrottleRedisCache", "LOCATION": redis_url, "KEY_PREFIX": key_prefix},
     }
 
 
 REDIS_URL = env("REDIS_URL", default="")
-CACHES = cache_config(REDIS_URL)
+CACHES = cache_config(REDIS_URL, key_prefix=env("CACHE_KEY_PREFIX", default="fb"))
 
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -166,6 +176,8 @@ EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Seconds an SMTP call may take: an email handler ends well inside its task's time limit.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="flightbook <no-reply@flightbook.example>")
 
 # REST API (DESIGN.md §4).
@@ -229,12 +241,22 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=60)
+# No soft limit by default: it raises wherever a task happens to be, even between an email
+# going out and its record (apps/core/outbox.py). A task that can stop cleanly at any
+# point sets its own (payments.reconcile_recent does); every task has the hard limit.
+CELERY_TASK_SOFT_TIME_LIMIT = None
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=90)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing fails fast when the broker is down (no reconnect loop inside a web request):
 # the outbox sweeper delivers whatever could not be queued. Workers reconnect on their own.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600, "max_retries": 0}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "max_retries": 0,
+    "socket_connect_timeout": 2,
+    # A broker that hangs instead of refusing (failover, firewall) costs at most this.
+    "socket_timeout": 2,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": 30.0},
@@ -250,6 +272,8 @@ OFFER_TTL_SECONDS = env.int("OFFER_TTL_SECONDS", default=30 * 60)
 # Search answers are cached this long; booking re-checks availability, so this never oversells.
 SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=60)
 OUTBOX_SWEEP_AFTER_SECONDS = env.int("OUTBOX_SWEEP_AFTER_SECONDS", default=30)
+# Hard time limit of one event's dispatch task (apps/core/outbox.py explains why hard only).
+OUTBOX_DISPATCH_TIME_LIMIT = env.int("OUTBOX_DISPATCH_TIME_LIMIT", default=120)
 # Payments: Stripe when its secret key is set, else the offline sandbox.
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")

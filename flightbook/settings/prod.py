@@ -9,7 +9,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 DATABASES = {"default": database_config(env("DATABASE_URL"))}
 # Production always runs real workers on Redis: no silent fallback to in-process tasks.
 REDIS_URL = env("REDIS_URL")
-CACHES = cache_config(REDIS_URL)
+CACHES = cache_config(REDIS_URL, key_prefix=env("CACHE_KEY_PREFIX", default="fb"))
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 # Travel documents and dates of birth are encrypted with these: no key derived from SECRET_KEY here.

@@ -1,7 +1,7 @@
 """Test settings: real PostgreSQL and Redis at their local defaults (overridable)."""
 
 from .base import *  # noqa: F403
-from .base import database_config, env
+from .base import cache_config, database_config, env
 
 DATABASES = {"default": database_config(env("DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/flightbook"))}
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DATABASE_NAME", default="test_flightbook")}
@@ -9,12 +9,7 @@ REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
 # Tests use their own Redis database so that a developer's cache and queue stay apart.
 # Cache and broker in separate databases: clearing the cache must not drop queued tasks.
 _REDIS_SERVER = REDIS_URL.rsplit("/", 1)[0]
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": env("TEST_CACHE_URL", default=_REDIS_SERVER + "/15"),
-    }
-}
+CACHES = cache_config(env("TEST_CACHE_URL", default=_REDIS_SERVER + "/15"))
 CELERY_BROKER_URL = env("TEST_BROKER_URL", default=_REDIS_SERVER + "/14")
 # Most tests run tasks in-process; the worker tests switch this off and start a real worker.
 CELERY_TASK_ALWAYS_EAGER = True

@@ -28,7 +28,7 @@ def test_readyz_answers_503_naming_an_unreachable_broker(client, broker_down):
 @pytest.mark.django_db
 def test_readyz_answers_503_naming_an_unreachable_cache(client, settings):
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
+        "default": {"BACKEND": "apps.core.cache.DegradingRedisCache", "LOCATION": "redis://127.0.0.1:1/0"}
     }
     response = client.get("/readyz")
     assert response.status_code == 503

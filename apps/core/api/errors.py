@@ -13,6 +13,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from apps.core import degrade
 from apps.core.errors import DomainError, TryAgain
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,20 @@ def problem_json_response(body: dict[str, Any]) -> JsonResponse:
     return JsonResponse(body, status=body["status"], content_type=PROBLEM_CONTENT_TYPE)
 
 
+def service_unavailable_problem() -> dict[str, Any]:
+    """The answer while the database cannot be reached (sent with Retry-After)."""
+    return problem(
+        status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+        code="service_unavailable",
+        title="The service is briefly unavailable.",
+        detail="Our database cannot be reached right now; please retry shortly.",
+    )
+
+
+def service_unavailable_headers() -> dict[str, str]:
+    return {"Retry-After": str(degrade.DATABASE_RETRY_AFTER_SECONDS)}
+
+
 def _detail_text(detail: Any) -> str:
     if isinstance(detail, (list, tuple)) and detail:
         return _detail_text(detail[0])
@@ -81,6 +96,11 @@ def _as_domain_error(exc: Exception) -> Exception:
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if degrade.database_unavailable(exc):
+        degrade.degraded("database", f"{type(exc).__name__}: {exc}")
+        response = problem_response(service_unavailable_problem(), headers=service_unavailable_headers())
+        response._has_been_logged = True  # reported by degrade (rate-limited), not once per request
+        return response
     exc = _as_domain_error(exc)
     if isinstance(exc, DomainError):
         body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors)

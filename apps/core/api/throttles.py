@@ -2,11 +2,16 @@
 an IP address — has a sustained and a burst rate for the API as a whole, and for the
 endpoints that cost most or are abused most (anonymous search, booking, paying, signing
 in) a pair of their own. Rates live in `settings.API_THROTTLE_RATES` and are read per
-request. A refusal is 429 problem+json `throttled` with `Retry-After`."""
+request. A refusal is 429 problem+json `throttled` with `Retry-After`.
+
+The counters live in the `throttles` cache (apps/core/cache.py). While Redis does not
+answer, that store misses, so every request is let through: the throttles fail open,
+counted in `flightbook_degraded_total{component="throttle"}` and logged (DESIGN.md §5)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import caches
 from rest_framework.request import Request
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -29,6 +34,10 @@ class _RateFromSettings(SimpleRateThrottle):
 
     def __init__(self) -> None:  # the rate depends on the request: set in allow_request
         self.rate = None
+
+    @property
+    def cache(self):
+        return caches["throttles"]
 
     def scope_for(self, request: Request, view) -> str | None:
         raise NotImplementedError

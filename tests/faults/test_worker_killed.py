@@ -1,0 +1,130 @@
+"""Celery workers die or stall mid-task: a worker SIGKILLed while it sends a confirmation,
+and a handler that never finishes. Nothing is lost, nothing is recorded twice, and one
+slow event does not hold up or repeat the others."""
+
+from __future__ import annotations
+
+import email
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+from apps.core import clock, outbox
+from apps.core.models import OutboxEvent
+from apps.notifications.models import Notification
+from apps.notifications.services import notification_message_id
+from tests.conftest import wait_for
+from tests.factories import FareClassFactory, UserFactory
+from tests.faults import handlers
+from tests.faults.mail import sent_messages
+from tests.faults.truth import assert_database_truth
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+
+
+def _book_and_pay(api_client) -> str:
+    user = UserFactory(email="grace@example.com")
+    flight = FareClassFactory(price="250.00").flight
+    token = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()["access"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    search = api_client.get(
+        "/api/v1/flights/search/",
+        {
+            "origin": flight.origin.iata_code,
+            "destination": flight.destination.iata_code,
+            "departure_date": flight.departure_date.isoformat(),
+        },
+    )
+    created = api_client.post(
+        "/api/v1/bookings/",
+        {
+            "offer_id": search.json()["results"][0]["id"],
+            "passengers": [{"type": "adult", "given_name": "Grace", "family_name": "Hopper"}],
+            "contact": {"email": "grace@example.com"},
+        },
+    )
+    locator = created.json()["locator"]
+    paid = api_client.post(f"/api/v1/bookings/{locator}/payments/", {"payment_method": "pm_card_visa"})
+    assert paid.json()["booking_status"] == "confirmed", paid.content
+    return locator
+
+
+def _message_id(raw: str) -> str:
+    return str(email.message_from_string(raw)["Message-ID"]).strip()
+
+
+def test_worker_killed_after_the_email_left_records_the_confirmation_once(
+    tmp_path, celery_on, start_worker, api_client
+):
+    mail_dir = tmp_path / "mail"
+    mail_dir.mkdir()
+    (mail_dir / "PAUSE").write_text("600")  # the mail server accepts, then hangs
+    worker = start_worker(FAULTS_MAIL_DIR=str(mail_dir))
+
+    locator = _book_and_pay(api_client)
+    confirmation = OutboxEvent.objects.get(topic="booking.confirmed", payload__locator=locator)
+
+    wait_for(lambda: sent_messages(mail_dir), timeout=30)  # the email has left...
+    worker.kill()  # ...and the worker dies before recording it
+
+    confirmation.refresh_from_db()
+    assert confirmation.dispatched_at is None
+    assert confirmation.lease_expires_at > clock.now()
+    assert not Notification.objects.exists()
+    # While its lease runs, the event is nobody else's: the sweeper leaves it alone.
+    outbox.sweep(older_than=timedelta(0))
+    assert len(sent_messages(mail_dir)) == 1
+
+    # Later: the lease has run out (moved here rather than waited for), a new worker runs the sweeper.
+    OutboxEvent.objects.filter(pk=confirmation.pk).update(lease_expires_at=clock.now() - timedelta(seconds=1))
+    (mail_dir / "PAUSE").unlink()
+    start_worker(FAULTS_MAIL_DIR=str(mail_dir), OUTBOX_SWEEP_AFTER_SECONDS="0")
+    celery_on.send_task("core.outbox_sweep")
+    wait_for(lambda: OutboxEvent.objects.get(pk=confirmation.pk).dispatched_at, timeout=30)
+
+    # The repeat after the crash is the same message, recognisable by its Message-ID.
+    messages = sent_messages(mail_dir)
+    assert len(messages) == 2
+    expected = notification_message_id(
+        event_id=confirmation.id, kind="booking_confirmed", recipient="grace@example.com"
+    )
+    assert [_message_id(raw) for raw in messages] == [expected, expected]
+    assert_database_truth()
+
+
+def test_a_stalled_handler_uses_up_only_its_own_events_time(tmp_path, celery_on, start_worker):
+    runs_dir = tmp_path / "runs"
+    runs_dir.mkdir()
+    (runs_dir / "SLOW").touch()
+    # Three events the broker never got (it was down), due for the sweeper.
+    long_ago = clock.now() - timedelta(minutes=5)
+    with transaction.atomic():
+        events = {
+            parcel: OutboxEvent.objects.create(
+                topic=handlers.TOPIC,
+                payload={"parcel": parcel, "slow": parcel == "B"},
+                created_at=long_ago + timedelta(seconds=index),
+                available_at=long_ago + timedelta(seconds=index),
+            )
+            for index, parcel in enumerate(["A", "B", "C"])
+        }
+    worker = start_worker(include="tests.faults.handlers", FAULTS_DIR=str(runs_dir), OUTBOX_DISPATCH_TIME_LIMIT="3")
+
+    celery_on.send_task("core.outbox_sweep")
+    wait_for(lambda: OutboxEvent.objects.get(pk=events["C"].pk).dispatched_at, timeout=45)
+
+    # B stalled and was stopped at its own limit; A and C were each delivered once.
+    assert "Hard time limit (3s) exceeded" in Path(worker.log).read_text()
+    assert sorted(handlers.runs(runs_dir, "started")) == ["A", "B", "C"]
+    assert sorted(handlers.runs(runs_dir, "delivered")) == ["A", "C"]
+    dispatched = {parcel: OutboxEvent.objects.get(pk=event.pk).dispatched_at for parcel, event in events.items()}
+    assert dispatched["A"] is not None
+    assert dispatched["C"] is not None
+    assert dispatched["B"] is None
+    # B keeps its lease: no sweep hands it to anyone before the lease runs out.
+    assert outbox.sweep(older_than=timedelta(0)) == 0
+    assert sorted(handlers.runs(runs_dir, "started")) == ["A", "B", "C"]
