@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from apps.bookings.errors import BookingNotFound
 from apps.bookings.models import Booking
-from apps.inventory.locks import lock_timeout
+from apps.core.locks import lock_timeout
 
 
 def booking_lock(*, locator: str) -> Booking:

@@ -5,7 +5,7 @@ books (`SandboxRecord`) in its own transactions, as a remote provider would."""
 from __future__ import annotations
 
 from apps.bookings import locks as booking_locks
-from apps.inventory.locks import lock_timeout
+from apps.core.locks import lock_timeout
 from apps.payments.models import Payment, Refund
 
 
