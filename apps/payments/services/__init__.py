@@ -13,6 +13,8 @@ lock is held. Lock order: booking, then payment, then refund, then inventory (se
 
 from apps.payments.services.attempts import (
     actor_label_of,
+    payment_attempt_resolve,
+    payment_attempts_resolve_due,
     payment_create,
     payment_for_page,
     payment_refresh,
@@ -41,6 +43,8 @@ __all__ = [
     "SYSTEM",
     "actor_label_of",
     "booking_cancellation_refund",
+    "payment_attempt_resolve",
+    "payment_attempts_resolve_due",
     "payment_create",
     "payment_for_page",
     "payment_refresh",
