@@ -80,7 +80,7 @@ def _in_progress(payment: Payment, now: datetime) -> PaymentInProgress:
     seconds = max(1, math.ceil((_lease_end(payment) - now).total_seconds()))
     return PaymentInProgress(
         "A payment for this booking is already being processed; "
-        f"if it has no result within {seconds} seconds, try again."
+        f"if it has no result within {seconds} second{'' if seconds == 1 else 's'}, try again."
     )
 
 
