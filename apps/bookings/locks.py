@@ -1,5 +1,5 @@
-"""The only module of bookings that takes row locks. A booking row is locked before any
-inventory row (fare classes), so the order is the same on every path."""
+"""The row locks of bookings: a booking comes before its payments and any inventory row
+(the global order and `lock_timeout` are in `apps.core.locks`)."""
 
 from __future__ import annotations
 

@@ -25,6 +25,7 @@ CHANGEABLE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
 EVENT_KINDS = {
     "created": "Booked: seats held",
     "seats_chosen": "Seats chosen",
+    "hold_extended": "Hold kept while a payment is in progress",
     "payment_failed": "Payment declined",
     "confirmed": "Paid and ticketed",
     "paid_unmatched": "Paid, but the booking could not take it: the payment is refunded",

@@ -31,6 +31,7 @@ from django.db.models import F
 
 from apps.accounts.jwt import RefreshToken
 from apps.bookings.models import Booking, BookingEvent, BookingStatus
+from apps.core.models import IdempotencyKey
 from apps.inventory.models import FareClass
 from apps.payments.models import Payment, PaymentStatus, Refund, SandboxRecord
 from tests.factories import FareClassFactory, UserFactory
@@ -349,6 +350,8 @@ def test_database_connection_lost_after_the_charge_a_retry_confirms_the_booking_
     server.go_on()
     first["thread"].join(WAIT_SECONDS)
     assert first["answer"].status >= 500, first["answer"]  # it could not record the charge
+    # It gave its Idempotency-Key up on a fresh connection: the same key may be sent at once.
+    assert not IdempotencyKey.objects.filter(key="first-try").exists()
     answer = customer.pay_until_answered(server, "first-try")
 
     assert answer.status == 201, answer
