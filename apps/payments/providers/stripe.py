@@ -141,17 +141,24 @@ class StripeProvider:
 
     def payment_find(self, *, payment_id: str, created_after: datetime) -> PaymentState | None:
         """Search by our `payment_id` metadata first. Stripe's search index trails writes
-        (under a minute normally, longer in an outage), so a miss is confirmed against the
-        list of PaymentIntents created since the attempt, which is read-after-write."""
+        (under a minute normally, longer in an outage), and some accounts have no search,
+        so a miss is confirmed against the list of PaymentIntents created since the
+        attempt, which is read-after-write."""
         if not payment_id.isdigit():
             raise ValueError(f"not a payment id: {payment_id!r}")
         try:
             found = self._client.v1.payment_intents.search(
                 {"query": f"metadata['payment_id']:'{payment_id}'", "limit": 10}
-            )
-            for intent in found.data:
-                if _metadata(intent.to_dict()).get("payment_id") == payment_id:
-                    return payment_state(intent.to_dict())
+            ).data
+        except stripe.InvalidRequestError as exc:
+            logger.warning("Stripe search unavailable (%s); listing PaymentIntents instead", exc.code)
+            found = []
+        except stripe.StripeError as exc:
+            raise _provider_error(exc, "payment_find") from exc
+        for intent in found:
+            if _metadata(intent.to_dict()).get("payment_id") == payment_id:
+                return payment_state(intent.to_dict())
+        try:
             since = int((created_after - _CLOCK_SKEW).timestamp())
             listed = self._client.v1.payment_intents.list({"created": {"gte": since}, "limit": _LIST_PAGE_SIZE})
             for intent in listed.auto_paging_iter():
