@@ -20,8 +20,10 @@ from apps.core import clock
 from apps.core.models import IdempotencyKey
 from apps.inventory.errors import SoldOut
 from apps.inventory.models import FareClass
+from apps.payments import services
 from apps.payments.errors import PaymentDeclined
-from apps.payments.models import Payment, PaymentStatus
+from apps.payments.models import Payment, PaymentStatus, Refund, RefundReason, RefundStatus
+from apps.payments.providers import ChargeRequest
 from apps.payments.providers.sandbox import SandboxProvider
 from apps.payments.tasks import resolve_attempts
 from tests.factories import FareClassFactory
@@ -279,3 +281,31 @@ def test_stripe_attempt_it_never_received_is_checked_against_its_list_then_paid_
     (charge,) = stripe_api.requests_to("POST", "/v1/payment_intents")
     assert charge.idempotency_key == f"flightbook-payment-{response.json()['id']}"
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
+
+
+def test_a_charge_arriving_after_its_attempt_was_abandoned_is_refunded_as_a_duplicate(
+    user, api, later, dies_before_charging, django_capture_on_commit_callbacks
+):
+    booking = hold(user=user)
+    orphan = _dies(booking)
+    dies_before_charging()
+    later(**PAST_THE_LEASE)
+    assert pay_by_api(api, booking.locator, key="k-7").status_code == 201  # the orphan was abandoned
+    # The first request was alive after all: its charge goes through, and its answer comes in.
+    late = SandboxProvider().charge(
+        ChargeRequest(
+            amount=orphan.amount,
+            currency=orphan.currency,
+            payment_method="pm_card_visa",
+            idempotency_key=orphan.provider_idempotency_key,
+            description=f"Booking {booking.locator}",
+            metadata={"locator": booking.locator, "payment_id": str(orphan.pk)},
+        )
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _, outcome = services.payment_state_apply(payment_id=orphan.pk, state=late)
+
+    assert outcome == RefundReason.DUPLICATE
+    assert Refund.objects.get(payment=orphan).status == RefundStatus.SUCCEEDED
+    assert _confirmations(booking) == 1
