@@ -149,6 +149,8 @@ def test_an_attempt_orphaned_before_the_charge_is_abandoned_and_the_retry_pays(u
     orphan.refresh_from_db()
     assert (orphan.status, orphan.failure_code) == (PaymentStatus.FAILED, "abandoned")
     assert Booking.objects.get(pk=booking.pk).status == BookingStatus.CONFIRMED
+    assert booking.events.filter(kind="payment_abandoned", detail__payment_id=orphan.pk).exists()
+    assert not booking.events.filter(kind="payment_failed").exists()  # no decline shown to the customer
     assert charges_taken() == 1
     assert _confirmations(booking) == 1
 

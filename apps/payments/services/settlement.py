@@ -18,7 +18,7 @@ from apps.payments import locks as payment_locks
 from apps.payments.models import Payment, PaymentStatus, RefundReason
 from apps.payments.providers import PaymentState
 from apps.payments.services.refunds import refund_record
-from apps.payments.services.states import SYSTEM, UNANSWERED, payment_state_moves_forward
+from apps.payments.services.states import ABANDONED, SYSTEM, UNANSWERED, payment_state_moves_forward
 
 
 def _settle(*, payment: Payment, actor_label: str) -> str:
@@ -100,7 +100,8 @@ def payment_state_apply(
         if state.status == PaymentStatus.FAILED:
             booking_services.booking_event_record(
                 booking=payment.booking,
-                kind="payment_failed",
+                # An attempt the provider never received was no decline: nobody was charged.
+                kind="payment_abandoned" if state.failure_code == ABANDONED else "payment_failed",
                 actor_label=actor_label,
                 detail={"payment_id": payment.pk, "reason": state.failure_code},
             )
