@@ -1,11 +1,11 @@
-"""The only module of bookings that takes row locks. A booking row is locked before any
-inventory row (fare classes), so the order is the same on every path."""
+"""The row locks of bookings: a booking comes before its payments and any inventory row
+(the global order and `lock_timeout` are in `apps.core.locks`)."""
 
 from __future__ import annotations
 
 from apps.bookings.errors import BookingNotFound
 from apps.bookings.models import Booking
-from apps.inventory.locks import lock_timeout
+from apps.core.locks import lock_timeout
 
 
 def booking_lock(*, locator: str) -> Booking:

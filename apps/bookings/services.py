@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -334,6 +334,38 @@ def booking_reinstate(*, locator: str, actor_label: str, detail: dict[str, Any] 
         booking.save(update_fields=["status", "hold_expires_at"])
         booking_event_record(booking=booking, kind="reinstated", actor_label=actor_label, detail=detail)
     return booking
+
+
+# A hold is extended for payments in flight at most this often, so that attempts made only
+# to fail (a declined card every minute) cannot keep seats from other customers for ever.
+HOLD_EXTENSIONS_MAX = 3
+
+
+def booking_hold_extend(*, booking: Booking, until: datetime, actor_label: str, detail: dict | None = None) -> bool:
+    """Keep a held booking's seats at least until `until`, e.g. for a payment attempt in
+    flight, so that its hold cannot run out under it. A step of the caller's transaction,
+    which has locked the booking. Returns whether the hold was extended; it is not past
+    HOLD_EXTENSIONS_MAX times, nor once it has run out."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("booking_hold_extend runs inside the transaction that locked the booking")
+    now = clock.now()
+    if (
+        booking.status != BookingStatus.HELD
+        or booking.hold_expires_at is None
+        or not now < booking.hold_expires_at < until
+        or booking.events.filter(kind="hold_extended").count() >= HOLD_EXTENSIONS_MAX
+    ):
+        return False
+    inventory_services.inventory_hold_extend(reference=booking.locator, until=until)
+    previous, booking.hold_expires_at = booking.hold_expires_at, until
+    booking.save(update_fields=["hold_expires_at"])
+    booking_event_record(
+        booking=booking,
+        kind="hold_extended",
+        actor_label=actor_label,
+        detail={"from": previous.isoformat(), "until": until.isoformat(), **(detail or {})},
+    )
+    return True
 
 
 def booking_expire(*, locator: str) -> bool:

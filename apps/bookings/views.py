@@ -25,7 +25,9 @@ CHANGEABLE = (BookingStatus.HELD, BookingStatus.CONFIRMED)
 EVENT_KINDS = {
     "created": "Booked: seats held",
     "seats_chosen": "Seats chosen",
+    "hold_extended": "Hold kept while a payment is in progress",
     "payment_failed": "Payment declined",
+    "payment_abandoned": "Payment interrupted before it reached the bank: nothing was charged",
     "confirmed": "Paid and ticketed",
     "paid_unmatched": "Paid, but the booking could not take it: the payment is refunded",
     "reinstated": "Paid after the hold ran out: the same seats held again",

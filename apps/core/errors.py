@@ -12,6 +12,9 @@ class DomainError(Exception):
     code: str = "domain_error"
     status: int = 400
     title: str = "The request could not be completed."
+    # "Not now" rather than "no": the same request may succeed later, so an
+    # Idempotency-Key does not keep this answer as the request's final one.
+    retryable: bool = False
 
     def __init__(self, detail: str | None = None, *, errors: dict[str, Any] | None = None) -> None:
         self.detail = detail or self.title
@@ -42,6 +45,7 @@ class TryAgain(Conflict):
 
     code = "try_again"
     title = "We are busy with this item right now; please try again."
+    retryable = True
 
 
 class IdempotencyMismatch(DomainError):
@@ -53,3 +57,4 @@ class IdempotencyMismatch(DomainError):
 class IdempotencyInProgress(Conflict):
     code = "idempotency_in_progress"
     title = "A request with this Idempotency-Key is still being processed; retry shortly."
+    retryable = True

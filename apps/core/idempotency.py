@@ -3,18 +3,21 @@
 The key is claimed atomically per client before the work starts. A replay of a finished
 request gets the first answer again (status and body, with `Idempotent-Replayed: true`);
 the same key with a different method, path or body answers 422; a key whose request is
-still running answers 409. Answers of 5xx are not kept, so the client may retry them.
-A claim left by a crashed request is taken over after CLAIM_TIMEOUT. Keys are kept for
-KEY_TTL, then pruned by the beat schedule."""
+still running answers 409. Answers of 5xx, and "not now" refusals (`retryable` errors:
+`try_again`, `payment_in_progress`), are not kept, so the client may retry them. A claim
+left by a request that died (worker killed, database connection lost) is taken over after
+IDEMPOTENCY_CLAIM_SECONDS. Keys are kept for KEY_TTL, then pruned by the beat schedule."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -28,7 +31,12 @@ from apps.core.models import IdempotencyKey
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 KEY_TTL = timedelta(hours=24)
-CLAIM_TIMEOUT = timedelta(seconds=90)  # longer than any request may run
+
+logger = logging.getLogger(__name__)
+
+
+def _claim_timeout() -> timedelta:
+    return timedelta(seconds=settings.IDEMPOTENCY_CLAIM_SECONDS)  # longer than any request may run
 
 
 def _fingerprint(request: Request) -> tuple[str, str, str]:
@@ -48,7 +56,7 @@ def _claim(*, client: str, key: str, fingerprint: tuple[str, str, str]) -> tuple
                     method=method,
                     path=path,
                     body_hash=body_hash,
-                    locked_until=now + CLAIM_TIMEOUT,
+                    locked_until=now + _claim_timeout(),
                 )
             return record, True
         except IntegrityError:
@@ -58,14 +66,27 @@ def _claim(*, client: str, key: str, fingerprint: tuple[str, str, str]) -> tuple
         if record.state == IdempotencyKey.State.IN_PROGRESS:
             if record.locked_until > now:
                 raise IdempotencyInProgress()
-            record.locked_until = now + CLAIM_TIMEOUT  # its first owner died: take over
+            record.locked_until = now + _claim_timeout()  # its first owner died: take over
             record.save(update_fields=["locked_until"])
             return record, True
         return record, False
 
 
 def _release(record: IdempotencyKey) -> None:
-    IdempotencyKey.objects.filter(pk=record.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
+    """Give the key up, so that a retry runs the request again."""
+    try:
+        IdempotencyKey.objects.filter(pk=record.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
+        return
+    except DatabaseError:
+        if connection.in_atomic_block:
+            raise
+    # The request's connection is gone (the database restarted or dropped it): try once on
+    # a fresh one. If the database is down, the claim runs out on its own.
+    connection.close()
+    try:
+        IdempotencyKey.objects.filter(pk=record.pk, state=IdempotencyKey.State.IN_PROGRESS).delete()
+    except DatabaseError:
+        logger.warning("Idempotency-Key %s not released (database unavailable); its claim runs out", record.pk)
 
 
 def _finish(record: IdempotencyKey, response: Response) -> None:
@@ -92,15 +113,18 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
                 headers={"Idempotent-Replayed": "true"},
                 content_type="application/problem+json" if record.response_status >= 400 else None,
             )
+        retryable = False
         try:
             response = handler(view, request, *args, **kwargs)
         except (DomainError, APIException) as exc:
             # A refusal is an answer too: a replay must get the same one, not a second try.
+            # But not "not now" (busy, a payment in flight): the retry must run again.
+            retryable = getattr(exc, "retryable", False)
             response = problem_exception_handler(exc, {"request": request, "view": view})
         except BaseException:
             _release(record)
             raise
-        if response.status_code >= 500:
+        if response.status_code >= 500 or retryable:
             _release(record)
         else:
             _finish(record, response)

@@ -1,34 +1,13 @@
-"""The only module of inventory that takes row locks. Order: fare classes by primary key
-(after any flight locks, before any seat locks). A lock wait longer than
-LOCK_TIMEOUT becomes a polite 409 `try_again`, never a 500."""
+"""The row locks of inventory: flights, then fare classes by primary key (the global
+order and `lock_timeout` are in `apps.core.locks`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 
-from django.db import OperationalError, connection
-
-from apps.core.errors import TryAgain
+from apps.core.locks import lock_timeout
 from apps.flights.models import Flight
 from apps.inventory.models import FareClass
-
-LOCK_TIMEOUT = "3s"
-
-
-@contextmanager
-def lock_timeout() -> Iterator[None]:
-    if not connection.in_atomic_block:
-        raise RuntimeError("row locks are only taken inside a transaction")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-    try:
-        yield
-    except OperationalError as exc:
-        if getattr(getattr(exc, "__cause__", None), "sqlstate", None) == "55P03":  # lock_not_available
-            raise TryAgain() from exc
-        raise
 
 
 def fare_classes_lock(*, ids: Iterable[int]) -> dict[int, FareClass]:

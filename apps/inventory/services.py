@@ -65,6 +65,15 @@ def inventory_hold(*, requests: list[HoldRequest], reference: str, expires_at: d
         return holds
 
 
+def inventory_hold_extend(*, reference: str, until: datetime) -> int:
+    """Keep a booking's active holds at least until `until`; returns how many moved. A hold
+    already past its expiry is not revived: its seats may be someone else's by now."""
+    with transaction.atomic():
+        holds = Hold.objects.filter(reference=reference, status=HoldStatus.ACTIVE)
+        locks.fare_classes_lock(ids=holds.values_list("fare_class_id", flat=True))
+        return holds.filter(expires_at__gt=clock.now(), expires_at__lt=until).update(expires_at=until)
+
+
 def inventory_confirm(*, reference: str) -> int:
     """Turn a booking's holds into sales. Raises HoldReleased when any was given back.
 

@@ -21,6 +21,7 @@ class BookingAlreadyPaid(Conflict):
 class PaymentInProgress(Conflict):
     code = "payment_in_progress"
     title = "A payment for this booking is already being processed; wait for its result."
+    retryable = True
 
 
 class PaymentProviderUnavailable(DomainError):
@@ -29,6 +30,7 @@ class PaymentProviderUnavailable(DomainError):
 
     code = "payment_provider_unavailable"
     status = 503
+    retryable = True
     title = "The payment provider could not be reached; please try again."
 
 

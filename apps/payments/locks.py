@@ -1,11 +1,10 @@
-"""The row locks of payments. Order on every path: booking (bookings.locks) → payment →
-refund → fare classes and seats (inventory.locks). The sandbox provider locks its own
-books (`SandboxRecord`) in its own transactions, as a remote provider would."""
+"""The row locks of payments: a payment after its booking, a refund after its payment
+(the global order and `lock_timeout` are in `apps.core.locks`)."""
 
 from __future__ import annotations
 
 from apps.bookings import locks as booking_locks
-from apps.inventory.locks import lock_timeout
+from apps.core.locks import lock_timeout
 from apps.payments.models import Payment, Refund
 
 

@@ -66,6 +66,12 @@ class Payment(models.Model):
     provider_updated_at = models.DateTimeField(
         null=True, blank=True, help_text="Time of the newest provider event applied"
     )
+    lease_expires_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Until when the request that started this attempt may still be calling the provider; "
+        "after it, a pending attempt is settled with the provider by the next try",
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)

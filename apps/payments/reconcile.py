@@ -29,6 +29,7 @@ from apps.payments.models import (
     RefundStatus,
 )
 from apps.payments.providers import PaymentProvider, PaymentState, RefundState, get_provider
+from apps.payments.services.states import ABANDONED
 
 ACTOR = "reconciliation"
 # What the periodic job and the command look at by default.
@@ -38,7 +39,6 @@ RECENT = timedelta(days=2)
 EDGE = timedelta(minutes=5)
 # A recorded refund is sent by the outbox within seconds; after this it was not sent.
 REFUND_SEND_GRACE = timedelta(minutes=5)
-ABANDONED = "abandoned"
 NONE = "-"
 
 
@@ -215,14 +215,19 @@ class _PaymentReconciliation:
             seen.add(payment.pk)
             report.payments_checked += 1
             self._compare(payment, state, by_reference=by_reference)
-        stale_before = clock.now() - timedelta(minutes=settings.PAYMENT_STALE_MINUTES)
+        now = clock.now()
+        lease = timedelta(seconds=settings.PAYMENT_ATTEMPT_LEASE_SECONDS)
         for payment in ours.values():
             if payment.pk in seen:
                 continue
             report.payments_checked += 1
             if payment.provider_reference:
                 self._look_up(payment)
-            elif payment.status in PAYMENT_IN_FLIGHT and payment.created_at < stale_before:
+            elif (
+                payment.status in PAYMENT_IN_FLIGHT and (payment.lease_expires_at or payment.created_at + lease) <= now
+            ):
+                # Its request died and the provider's books do not list it: settled as the
+                # customer's next try would settle it.
                 self._stale(payment)
 
     def _local_for(self, state: PaymentState) -> tuple[Payment | None, bool, str]:
@@ -302,16 +307,16 @@ class _PaymentReconciliation:
             provider_value=NONE,
         )
         self.report.mismatches.append(mismatch)
-        if self.repair:
-            state = PaymentState(
-                reference="",
-                status=PaymentStatus.FAILED,
-                amount=payment.amount,
-                currency=payment.currency,
-                failure_code=ABANDONED,
-                failure_message="The provider never received this payment.",
-            )
-            self._apply(mismatch, payment_id=payment.pk, state=state)
+        if not self.repair:
+            return
+        try:
+            payment, outcome = services.payment_attempt_resolve(payment_id=payment.pk, actor_label=ACTOR)
+        except (DomainError, IntegrityError) as error:
+            mismatch.needs_attention, mismatch.note = True, f"repair failed: {error}"
+            return
+        mismatch.provider_value = NONE if payment.failure_code == ABANDONED else payment.status
+        mismatch.repaired = payment.status != PaymentStatus.PENDING
+        mismatch.note = outcome or f"still {payment.status}"
 
     def _apply(self, mismatch: Mismatch, *, payment_id: int, state: PaymentState) -> None:
         try:

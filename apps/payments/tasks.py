@@ -3,10 +3,18 @@ import logging
 from celery import shared_task
 
 from apps.core import clock
+from apps.payments import services
 from apps.payments.errors import PaymentProviderUnavailable
 from apps.payments.reconcile import RECENT, reconcile
 
 logger = logging.getLogger(__name__)
+
+
+@shared_task(name="payments.resolve_attempts", ignore_result=True, soft_time_limit=50, time_limit=60)
+def resolve_attempts() -> int:
+    """Settle payment attempts whose request died and whose customer did not try again
+    (a next try settles them first); returns how many were settled."""
+    return services.payment_attempts_resolve_due()
 
 
 # Each repair is a forward-only, idempotent service call, so a run that repeats (or

@@ -262,6 +262,7 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": 30.0},
     "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
     "core-prune-idempotency-keys": {"task": "core.idempotency_keys_prune", "schedule": 3600.0},
+    "payments-resolve-attempts": {"task": "payments.resolve_attempts", "schedule": 60.0},
     "payments-reconcile": {"task": "payments.reconcile_recent", "schedule": 900.0},
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 86400.0},
 }
@@ -282,8 +283,14 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 STRIPE_WEBHOOK_TOLERANCE_SECONDS = env.int("STRIPE_WEBHOOK_TOLERANCE_SECONDS", default=300)
 PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="") or ("stripe" if STRIPE_SECRET_KEY else "sandbox")
-# Payments still awaiting the customer after this long are asked for their state again.
-PAYMENT_STALE_MINUTES = env.int("PAYMENT_STALE_MINUTES", default=30)
+STRIPE_TIMEOUT_SECONDS = env.int("STRIPE_TIMEOUT_SECONDS", default=10)
+# How long the request that started a payment attempt may still be calling the provider:
+# longer than any provider call (Stripe: 3 tries of STRIPE_TIMEOUT_SECONDS). After it, an
+# attempt without an answer is settled with the provider by the next try.
+PAYMENT_ATTEMPT_LEASE_SECONDS = env.int("PAYMENT_ATTEMPT_LEASE_SECONDS", default=60)
+# A request that died holding an Idempotency-Key loses it after this long (longer than any
+# request may run), so that a retry with the same key runs again.
+IDEMPOTENCY_CLAIM_SECONDS = env.int("IDEMPOTENCY_CLAIM_SECONDS", default=90)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="flightbook-demo")
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")

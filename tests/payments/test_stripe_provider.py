@@ -294,6 +294,31 @@ def test_refunds_between_lists_refunds_in_the_window(stripe_api):
     assert stripe_api.requests[0].query["created[gte]"] == "1772323200"
 
 
+# Finding the payment of an attempt whose request died
+
+
+def test_finding_an_attempt_falls_back_to_the_list_when_stripe_refuses_search(stripe_api):
+    # Search is not offered to every account; Stripe answers 400 invalid_request_error.
+    refused = {"error": {"type": "invalid_request_error", "code": "feature_unavailable", "message": "No search."}}
+    stripe_api.respond("GET", "/v1/payment_intents/search", refused, status=400)
+    page = load_fixture("payment_intent_list_page2")
+    page["data"][0]["metadata"] = {"locator": "K7M2QX", "payment_id": "41"}
+    stripe_api.respond("GET", "/v1/payment_intents", page)
+
+    state = get_provider("stripe").payment_find(payment_id="41", created_after=CREATED)
+
+    assert (state.reference, state.status) == (page["data"][0]["id"], page["data"][0]["status"])
+    [listed] = stripe_api.requests_to("GET", "/v1/payment_intents")
+    assert int(listed.query["created[gte]"]) < int(CREATED.timestamp())  # a margin for clocks
+
+
+def test_finding_an_attempt_stripe_never_received_is_none(stripe_api):
+    stripe_api.respond("GET", "/v1/payment_intents/search", load_fixture("payment_intent_search_empty"))
+    stripe_api.respond("GET", "/v1/payment_intents", load_fixture("payment_intent_list_page2"))  # others' payments
+
+    assert get_provider("stripe").payment_find(payment_id="41", created_after=CREATED) is None
+
+
 # Webhooks
 
 

@@ -110,6 +110,13 @@ class PaymentProvider(Protocol):
 
     def retrieve(self, reference: str) -> PaymentState: ...
 
+    def payment_find(self, *, payment_id: str, created_after: datetime) -> PaymentState | None:
+        """The payment the provider holds for our attempt `payment_id` (every request
+        carries it in its metadata), or None if it holds none. Read-after-write: None
+        means the provider never received the attempt (made no earlier than
+        `created_after`), so a new one cannot charge twice."""
+        ...
+
     def cancel(self, reference: str) -> PaymentState:
         """Cancel a payment still awaiting the customer. If it succeeded meanwhile, the
         succeeded state is returned instead."""

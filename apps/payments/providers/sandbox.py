@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -36,6 +38,27 @@ TEST_PAYMENT_METHODS = {
     "pm_card_authenticationRequired": "Needs 3-D Secure",
 }
 DECLINE_MESSAGE = "Your card was declined."
+# Longest a fault point holds a request (tests kill the process long before).
+FAULT_PAUSE_SECONDS = 120
+
+
+def _fault_point(name: str) -> None:
+    """Where the fault tests stop a request: before the charge, or after the sandbox has
+    recorded it. Off unless a test's settings name a control file
+    (`PAYMENT_SANDBOX_FAULT_FILE`); while that file reads `name`, the request waits here
+    (the test kills the worker or the database connection meanwhile) and `<file>.reached`
+    says so."""
+    control = getattr(settings, "PAYMENT_SANDBOX_FAULT_FILE", "")
+    if not control:
+        return
+    path = Path(control)
+    deadline = time.monotonic() + FAULT_PAUSE_SECONDS
+    reached = False
+    while time.monotonic() < deadline and path.exists() and path.read_text().strip() == name:
+        if not reached:
+            path.with_name(path.name + ".reached").write_text(name)
+            reached = True
+        time.sleep(0.05)
 
 
 def _reference(prefix: str, idempotency_key: str) -> str:
@@ -116,17 +139,29 @@ class SandboxProvider:
 
     def charge(self, request: ChargeRequest) -> PaymentState:
         self.check_payment_method(request.payment_method)
+        _fault_point("before_charge")
         if request.payment_method == "pm_card_chargeDeclined":
-            return self._payment(request, status=PaymentStatus.FAILED, failure="card_declined")
-        if request.payment_method == "pm_card_authenticationRequired":
-            return self._payment(request, status=PaymentStatus.REQUIRES_ACTION)
-        return self._payment(request, status=PaymentStatus.SUCCEEDED)
+            state = self._payment(request, status=PaymentStatus.FAILED, failure="card_declined")
+        elif request.payment_method == "pm_card_authenticationRequired":
+            state = self._payment(request, status=PaymentStatus.REQUIRES_ACTION)
+        else:
+            state = self._payment(request, status=PaymentStatus.SUCCEEDED)
+        _fault_point("after_charge")
+        return state
 
     def intent_create(self, request: IntentRequest) -> PaymentState:
         return self._payment(request, status=PaymentStatus.REQUIRES_ACTION)
 
     def retrieve(self, reference: str) -> PaymentState:
         return _payment_state(self._get(reference, SandboxRecord.Kind.PAYMENT))
+
+    def payment_find(self, *, payment_id: str, created_after: datetime) -> PaymentState | None:
+        record = (
+            SandboxRecord.objects.filter(kind=SandboxRecord.Kind.PAYMENT, metadata__payment_id=payment_id)
+            .order_by("created")
+            .first()
+        )
+        return _payment_state(record) if record is not None else None
 
     def authenticate(self, reference: str, *, approve: bool) -> PaymentState:
         """The 3-D Secure challenge's answer (the sandbox's stand-in for the bank's page)."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -58,6 +58,9 @@ _REFUND_STATUSES = {
 _REFUND_EVENT_PREFIXES = ("refund.", "charge.refund.")
 
 _LIST_PAGE_SIZE = 100
+MAX_NETWORK_RETRIES = 2
+# Our attempt is recorded just before Stripe creates its PaymentIntent; clocks differ a little.
+_CLOCK_SKEW = timedelta(minutes=5)
 
 # Stripe's error codes for a refund that can never be made (as opposed to a passing fault).
 _REFUND_REFUSALS = frozenset(
@@ -74,7 +77,9 @@ class StripeProvider:
             settings.STRIPE_SECRET_KEY,
             base_addresses={"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None,
             # The SDK retries connection errors, 409 and 5xx with the same idempotency key.
-            max_network_retries=2,
+            max_network_retries=MAX_NETWORK_RETRIES,
+            # A call ends within (1 + retries) timeouts: shorter than a payment attempt's lease.
+            http_client=stripe.new_default_http_client(timeout=settings.STRIPE_TIMEOUT_SECONDS),
         )
         self._webhook_secret = settings.STRIPE_WEBHOOK_SECRET
         self._webhook_tolerance = settings.STRIPE_WEBHOOK_TOLERANCE_SECONDS
@@ -133,6 +138,35 @@ class StripeProvider:
         except stripe.StripeError as exc:
             raise _provider_error(exc, "retrieve") from exc
         return payment_state(intent.to_dict())
+
+    def payment_find(self, *, payment_id: str, created_after: datetime) -> PaymentState | None:
+        """Search by our `payment_id` metadata first. Stripe's search index trails writes
+        (under a minute normally, longer in an outage), and some accounts have no search,
+        so a miss is confirmed against the list of PaymentIntents created since the
+        attempt, which is read-after-write."""
+        if not payment_id.isdigit():
+            raise ValueError(f"not a payment id: {payment_id!r}")
+        try:
+            found = self._client.v1.payment_intents.search(
+                {"query": f"metadata['payment_id']:'{payment_id}'", "limit": 10}
+            ).data
+        except stripe.InvalidRequestError as exc:
+            logger.warning("Stripe search unavailable (%s); listing PaymentIntents instead", exc.code)
+            found = []
+        except stripe.StripeError as exc:
+            raise _provider_error(exc, "payment_find") from exc
+        for intent in found:
+            if _metadata(intent.to_dict()).get("payment_id") == payment_id:
+                return payment_state(intent.to_dict())
+        try:
+            since = int((created_after - _CLOCK_SKEW).timestamp())
+            listed = self._client.v1.payment_intents.list({"created": {"gte": since}, "limit": _LIST_PAGE_SIZE})
+            for intent in listed.auto_paging_iter():
+                if _metadata(intent.to_dict()).get("payment_id") == payment_id:
+                    return payment_state(intent.to_dict())
+        except stripe.StripeError as exc:
+            raise _provider_error(exc, "payment_find") from exc
+        return None
 
     def cancel(self, reference: str) -> PaymentState:
         try:
