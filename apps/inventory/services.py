@@ -66,12 +66,17 @@ def inventory_hold(*, requests: list[HoldRequest], reference: str, expires_at: d
 
 
 def inventory_hold_extend(*, reference: str, until: datetime) -> int:
-    """Keep a booking's active holds at least until `until`; returns how many moved. A hold
-    already past its expiry is not revived: its seats may be someone else's by now."""
+    """Keep a booking's active holds and its seats at least until `until`; returns how
+    many holds moved. A hold or seat already past its expiry is not revived: it may be
+    someone else's by now."""
+    now = clock.now()
     with transaction.atomic():
         holds = Hold.objects.filter(reference=reference, status=HoldStatus.ACTIVE)
         locks.fare_classes_lock(ids=holds.values_list("fare_class_id", flat=True))
-        return holds.filter(expires_at__gt=clock.now(), expires_at__lt=until).update(expires_at=until)
+        SeatAssignment.objects.filter(
+            reference=reference, active=True, expires_at__gt=now, expires_at__lt=until
+        ).update(expires_at=until)
+        return holds.filter(expires_at__gt=now, expires_at__lt=until).update(expires_at=until)
 
 
 def inventory_confirm(*, reference: str) -> int:
@@ -98,18 +103,6 @@ def _seats_lost(*, reference: str) -> bool:
     pairs = SeatAssignment.objects.filter(reference=reference).values_list("flight_id", "passenger_ref", "active")
     seated = {(flight, passenger) for flight, passenger, active in pairs if active}
     return any((flight, passenger) not in seated for flight, passenger, _ in pairs)
-
-
-def inventory_hold_extend(*, reference: str, expires_at: datetime) -> int:
-    """Move the expiry of a booking's active holds and seats (a payment in flight must not
-    let them run out under it). Only ever later; returns how many holds moved."""
-    with transaction.atomic():
-        holds = Hold.objects.filter(reference=reference, status=HoldStatus.ACTIVE, expires_at__lt=expires_at)
-        locks.fare_classes_lock(ids=holds.values_list("fare_class_id", flat=True))
-        SeatAssignment.objects.filter(reference=reference, active=True, expires_at__lt=expires_at).update(
-            expires_at=expires_at
-        )
-        return holds.update(expires_at=expires_at)
 
 
 def inventory_release(*, reference: str, sold_too: bool = False) -> int:

@@ -112,3 +112,19 @@ def test_the_booking_page_shows_an_expired_hold_as_expired_and_frees_its_seats(c
     assert booking.status == "expired"
     assert not SeatAssignment.objects.filter(reference=booking.locator, active=True).exists()
     assert services.bookings_expire_due() == 0
+
+
+def test_a_payment_begun_near_the_end_of_the_hold_keeps_the_seat_with_the_hold(fare_class):
+    user = UserFactory()
+    booking = _book(fare_class, user, "adult")
+    _choose(_client(user), booking, booking.passengers.get(), "20A")
+    soon = clock.now() + timedelta(seconds=10)
+    Booking.objects.filter(pk=booking.pk).update(hold_expires_at=soon)
+    Hold.objects.filter(reference=booking.locator).update(expires_at=soon)
+    SeatAssignment.objects.filter(reference=booking.locator).update(expires_at=soon)
+
+    payment_services.payment_create(locator=booking.locator, payment_method="pm_card_authenticationRequired", user=user)
+
+    booking.refresh_from_db()
+    assert booking.hold_expires_at > soon
+    assert SeatAssignment.objects.get(reference=booking.locator, active=True).expires_at == booking.hold_expires_at
