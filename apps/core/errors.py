@@ -12,10 +12,16 @@ class DomainError(Exception):
     code: str = "domain_error"
     status: int = 400
     title: str = "The request could not be completed."
+    # Seconds after which trying again may succeed: sent as `Retry-After` (429, 503).
+    retry_after: int | None = None
 
-    def __init__(self, detail: str | None = None, *, errors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, errors: dict[str, Any] | None = None, retry_after: int | None = None
+    ) -> None:
         self.detail = detail or self.title
         self.errors = errors
+        if retry_after is not None:
+            self.retry_after = retry_after
         super().__init__(self.detail)
 
 

@@ -42,6 +42,16 @@ def _wants_problem(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+def refusal(
+    request: HttpRequest, *, status: int, code: str, title: str, detail: str, errors: dict | None = None
+) -> HttpResponse:
+    """A request refused before it reached a view: problem+json under /api/, else the
+    error page for this status."""
+    if _wants_problem(request):
+        return problem_json_response(problem(status_code=status, code=code, title=title, detail=detail, errors=errors))
+    return render(request, f"{status}.html", {"detail": detail}, status=status)
+
+
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if _wants_problem(request):
         return problem_json_response(

@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "apps.core.middleware.RequestIdMiddleware",
     "apps.core.middleware.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.RequestShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -168,6 +169,11 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="flightbook <no-reply@flightbook.example>")
 
+# Requests refused before any view runs (apps/core/middleware.py RequestShapeMiddleware):
+# a path and query longer than this answer 414; a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+# (Django's 2.5 MB) answers 413. Keep it below gunicorn's GUNICORN_LIMIT_REQUEST_LINE.
+REQUEST_URI_MAX_LENGTH = env.int("REQUEST_URI_MAX_LENGTH", default=4096)
+
 # REST API (DESIGN.md §4).
 # Proxies (load balancer, TLS terminator) in front of the app: 0 when clients connect directly.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -195,6 +201,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.problem_exception_handler",
+    # JSON only, refusing deep nesting and NUL characters (apps/core/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
