@@ -36,6 +36,10 @@ class RequestIdMiddleware:
         return response
 
 
+# Any other method is counted as "other": a client must not mint a new series per request.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 class MetricsMiddleware:
     """Counts requests and their latency per route for `/metrics`."""
 
@@ -47,8 +51,9 @@ class MetricsMiddleware:
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
         route = match.route if match and match.route else "unmatched"
+        method = request.method if request.method in KNOWN_METHODS else "other"
         metrics.observe_request(
-            method=request.method or "", route=route, status=response.status_code, seconds=time.perf_counter() - started
+            method=method, route=route, status=response.status_code, seconds=time.perf_counter() - started
         )
         return response
 

@@ -1,9 +1,13 @@
+import hmac
+import ipaddress
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from rest_framework.throttling import BaseThrottle
 
 from apps.core import health
 from apps.core import metrics as core_metrics
@@ -33,8 +37,32 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "checks": checks})
 
 
+def _metrics_allowed(request: HttpRequest) -> bool:
+    """A scraper from METRICS_ALLOWED_IPS (loopback by default), or one that sends
+    `Authorization: Bearer <METRICS_TOKEN>`. The address is read as the throttles read it:
+    through TRUSTED_PROXY_COUNT proxies, so a client behind the proxy cannot pass for it."""
+    token = settings.METRICS_TOKEN
+    if token:
+        scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode()):
+            return True
+    try:
+        address = ipaddress.ip_address(BaseThrottle().get_ident(request).strip())
+    except ValueError:
+        return False
+    return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
+
+
 @require_GET
+@never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text, for the scraper only: the counters describe everyone's traffic."""
+    if not _metrics_allowed(request):
+        if settings.METRICS_TOKEN:
+            response = HttpResponse("Send the metrics token.\n", status=401, content_type="text/plain")
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+        return HttpResponse("Metrics are served to the scraper only.\n", status=403, content_type="text/plain")
     return HttpResponse(core_metrics.render(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 

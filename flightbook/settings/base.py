@@ -5,6 +5,7 @@ and no `REDIS_URL` the project runs embedded: SQLite, a local-memory cache and
 Celery tasks executed in-process.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -269,6 +270,12 @@ PAYMENT_PROVIDER = env("PAYMENT_PROVIDER", default="") or ("stripe" if STRIPE_SE
 # Payments still awaiting the customer after this long are asked for their state again.
 PAYMENT_STALE_MINUTES = env.int("PAYMENT_STALE_MINUTES", default=30)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="flightbook-demo")
+
+# Who may read /metrics: these addresses or networks (loopback by default; empty: none),
+# or anyone sending `Authorization: Bearer <METRICS_TOKEN>` (off when empty).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(value, strict=False) for value in METRICS_ALLOWED_IPS]
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "json" in production
