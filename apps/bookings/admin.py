@@ -15,8 +15,21 @@ class PassengerInline(admin.TabularInline):
     model = Passenger
     extra = 0
     can_delete = False
-    fields = ["position", "type", "given_name", "family_name", "birth_year", "travel_document", "ticket_number"]
+    fields = [
+        "position",
+        "type",
+        "given_name",
+        "family_name",
+        "name_icao",
+        "birth_year",
+        "travel_document",
+        "ticket_number",
+    ]
     readonly_fields = fields
+
+    @admin.display(description="Name on the ticket (ICAO 9303)")
+    def name_icao(self, passenger: Passenger) -> str:
+        return passenger.name_icao
 
     @admin.display(description="Born")
     def birth_year(self, passenger: Passenger) -> str:

@@ -1,21 +1,21 @@
 from django import forms
 
 from apps.bookings.models import LOCATOR_LENGTH, PassengerType
-from apps.bookings.services import NAME_PATTERN
+from apps.bookings.names import NAME_MAX_LENGTH, NAME_MESSAGE, name_is_valid
 
 SEAT_DESIGNATOR = r"^[1-9][0-9]{0,2}[A-Z]$"
 
 
 def _latin_name(value: str) -> str:
-    if not NAME_PATTERN.match(value):
-        raise forms.ValidationError("Use Latin letters as written in the passport.")
+    if not name_is_valid(value):
+        raise forms.ValidationError(NAME_MESSAGE)
     return value
 
 
 class PassengerForm(forms.Form):
     type = forms.ChoiceField(choices=PassengerType.choices, widget=forms.HiddenInput)
-    given_name = forms.CharField(label="Given names", max_length=60, validators=[_latin_name])
-    family_name = forms.CharField(label="Family name", max_length=60, validators=[_latin_name])
+    given_name = forms.CharField(label="Given names", max_length=NAME_MAX_LENGTH, validators=[_latin_name])
+    family_name = forms.CharField(label="Family name", max_length=NAME_MAX_LENGTH, validators=[_latin_name])
     date_of_birth = forms.DateField(
         label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )

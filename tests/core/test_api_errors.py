@@ -35,7 +35,7 @@ def test_validation_error_names_the_field(client):
     )
     body = _assert_problem(response, 400, "validation_error")
     assert "destination" in body["errors"]
-    assert body["detail"].startswith("destination:")
+    assert body["detail"] == "Destination: The destination must differ from the origin."
 
 
 @pytest.mark.django_db

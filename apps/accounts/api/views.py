@@ -21,6 +21,7 @@ from apps.accounts.api.serializers import (
 )
 from apps.accounts.errors import InvalidCredentials, LoginLocked
 from apps.accounts.models import User
+from apps.core.api.caching import PersonalDataApi
 
 PROBLEM = "application/problem+json"
 
@@ -43,7 +44,7 @@ def _password_check(request: Request, *, email: str, password: str) -> User:
     return user
 
 
-class TokenObtainApi(APIView):
+class TokenObtainApi(PersonalDataApi, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -77,7 +78,7 @@ class TokenObtainApi(APIView):
         return Response(TokenPairSerializer(pair).data)
 
 
-class TokenRefreshApi(APIView):
+class TokenRefreshApi(PersonalDataApi, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -102,7 +103,7 @@ class TokenRefreshApi(APIView):
         return Response(TokenPairSerializer(pair).data)
 
 
-class LogoutApi(APIView):
+class LogoutApi(PersonalDataApi, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 

@@ -100,8 +100,14 @@ class PassengerSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     type = serializers.CharField()
-    given_name = serializers.CharField()
-    family_name = serializers.CharField()
+    given_name = serializers.CharField(help_text="As typed")
+    family_name = serializers.CharField(help_text="As typed")
+    given_name_icao = serializers.CharField(
+        help_text="ICAO 9303 transliteration (A-Z and spaces), as on the ticket and boarding pass"
+    )
+    family_name_icao = serializers.CharField(
+        help_text="ICAO 9303 transliteration (A-Z and spaces), as on the ticket and boarding pass"
+    )
     date_of_birth = serializers.SerializerMethodField()
     document = serializers.SerializerMethodField()
     ticket_number = serializers.CharField(allow_null=True)
