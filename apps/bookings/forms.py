@@ -2,6 +2,7 @@ from django import forms
 
 from apps.bookings.models import LOCATOR_LENGTH, PassengerType
 from apps.bookings.names import NAME_MAX_LENGTH, NAME_MESSAGE, name_is_valid
+from apps.core.validators import PHONE_MAX_LENGTH, email_plain_check, phone_e164
 
 SEAT_DESIGNATOR = r"^[1-9][0-9]{0,2}[A-Z]$"
 
@@ -42,8 +43,16 @@ PassengerFormSet = forms.formset_factory(PassengerForm, extra=0, min_num=1, max_
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(label="Email for the confirmation")
-    phone = forms.CharField(label="Phone (optional)", max_length=32, required=False)
+    email = forms.EmailField(label="Email for the confirmation", validators=[email_plain_check])
+    phone = forms.CharField(
+        label="Phone (optional)",
+        max_length=PHONE_MAX_LENGTH,
+        required=False,
+        help_text="With the country code, e.g. +44 20 7946 0958.",
+    )
+
+    def clean_phone(self) -> str:
+        return phone_e164(self.cleaned_data["phone"])
 
 
 class ManageBookingForm(forms.Form):

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -39,6 +40,8 @@ from apps.bookings.names import NAME_MESSAGE, name_icao, name_is_valid, name_nor
 from apps.core import clock, outbox
 from apps.core.audit import audit_record
 from apps.core.countries import is_country_code
+from apps.core.errors import ValidationFailed
+from apps.core.validators import email_plain_check, phone_e164
 from apps.flights import selectors as flight_selectors
 from apps.flights.aircraft import EXIT_ROW
 from apps.inventory import selectors as inventory_selectors
@@ -156,6 +159,23 @@ def _check_passengers(
         raise PassengersInvalid("Some passenger details need fixing.", errors=bad)
 
 
+def _checked_contact(contact: ContactInput) -> ContactInput:
+    """The contact with its phone number in E.164; ValidationFailed for a number that is
+    not one or an address that only carries markup."""
+    bad: dict[str, list[str]] = {}
+    try:
+        email_plain_check(contact.email)
+    except DjangoValidationError as exc:
+        bad["contact.email"] = exc.messages
+    try:
+        phone = phone_e164(contact.phone)
+    except DjangoValidationError as exc:
+        bad["contact.phone"] = exc.messages
+    if bad:
+        raise ValidationFailed("The contact details need fixing.", errors=bad)
+    return replace(contact, phone=phone)
+
+
 def _raise_price_changed_if_a_dearer_fare_has_room(*, fare_classes: dict, seats: int) -> None:
     """The offered bucket is full: if every flight still has room in its cabin at another
     price, the customer should see that price rather than "sold out"."""
@@ -182,6 +202,7 @@ def booking_create(*, offer_id: str, passengers: list[PassengerInput], contact: 
     Re-checks the signed offer against today's fares (`price_changed`, `sold_out`). The
     booking records the partner (and key) it was made through, when it was."""
     owner, partner, api_key = _booked_for(user)
+    contact = _checked_contact(contact)
     claim = offer_verify(offer_id=offer_id)
     mix = claim.mix
     fare_classes = inventory_selectors.fare_classes_for_offer(ids=claim.fare_class_ids)
