@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import services
+from apps.accounts import selectors, services
 from apps.accounts.api.serializers import (
     AuthProblemSerializer,
     RefreshInputSerializer,
@@ -38,7 +38,7 @@ def _password_check(request: Request, *, email: str, password: str) -> User:
     try:
         user = get_adapter(django_request).authenticate(django_request, email=email, password=password)
     except DjangoValidationError:
-        raise LoginLocked() from None
+        raise LoginLocked(retry_after=selectors.login_lockout_seconds(django_request, email=email)) from None
     if user is None or not user.is_active:
         raise InvalidCredentials()
     return user
