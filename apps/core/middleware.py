@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.exceptions import SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 
 from apps.core import metrics
 from apps.core.api.errors import error_sentence
@@ -16,6 +16,7 @@ from apps.core.views import refusal
 NUL = "\x00"
 NUL_MESSAGE = "Must not contain a NUL character."
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
+MULTIPART_CONTENT_TYPE = "multipart/form-data"
 
 
 class RequestIdMiddleware:
@@ -97,17 +98,17 @@ class RequestShapeMiddleware:
         if NUL in request.path:
             return refusal(request, status=404, code="not_found", title="Not found.", detail="No such resource.")
         bad = _nul_fields(request.GET)
-        if request.content_type == FORM_CONTENT_TYPE and request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            too_large = self._too_large(request)
-            if too_large is not None:
-                return too_large
-            # Too many fields and the like are left to the view's own refusal.
-            with contextlib.suppress(SuspiciousOperation):
-                bad |= _nul_fields(request.POST if request.method == "POST" else QueryDict(request.body))
-        elif request.content_type != "multipart/form-data":
-            too_large = self._too_large(request)
-            if too_large is not None:
-                return too_large
+        # A file upload's size is Django's to limit (DATA_UPLOAD_MAX_MEMORY_SIZE leaves files out).
+        too_large = self._too_large(request) if request.content_type != MULTIPART_CONTENT_TYPE else None
+        if too_large is not None:
+            return too_large
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            try:
+                bad |= self._nul_form_fields(request)
+            except RequestDataTooBig:
+                return self._too_large(request, always=True)
+            except (SuspiciousOperation, MultiPartParserError):
+                pass  # too many fields, a broken upload: the view's own refusal
         if bad:
             return refusal(
                 request,
@@ -120,13 +121,24 @@ class RequestShapeMiddleware:
         return None
 
     @staticmethod
-    def _too_large(request: HttpRequest) -> HttpResponse | None:
+    def _nul_form_fields(request: HttpRequest) -> dict[str, list[str]]:
+        """Form fields with a NUL: urlencoded bodies everywhere, multipart ones on pages
+        (the API reads JSON only, so it never parses them)."""
+        if request.content_type == FORM_CONTENT_TYPE:
+            return _nul_fields(request.POST if request.method == "POST" else QueryDict(request.body))
+        on_a_page = not request.path.startswith("/api/")
+        if request.content_type == MULTIPART_CONTENT_TYPE and request.method == "POST" and on_a_page:
+            return _nul_fields(request.POST)
+        return {}
+
+    @staticmethod
+    def _too_large(request: HttpRequest, *, always: bool = False) -> HttpResponse | None:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if limit is None or length <= limit:
+        if not always and (limit is None or length <= limit):
             return None
         return refusal(
             request,

@@ -155,6 +155,18 @@ def test_a_nul_in_an_agents_lookup_grants_nothing():
 
 def test_a_nul_in_a_form_field_of_a_page_is_refused_before_any_lookup(client):
     booking = _hold()
+    response = client.post(
+        "/bookings/manage/",
+        f"locator={booking.locator}&family_name=Love%00lace",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert booking.locator not in client.session.get("guest_bookings", [])
+
+
+def test_a_nul_in_a_multipart_form_field_of_a_page_is_refused_too(client):
+    booking = _hold()
+    # The test client posts multipart by default, as `curl -F` does.
     response = client.post("/bookings/manage/", {"locator": booking.locator, "family_name": "Love\x00lace"})
     assert response.status_code == 400
     assert booking.locator not in client.session.get("guest_bookings", [])
