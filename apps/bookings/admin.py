@@ -70,7 +70,13 @@ class BookingAdmin(admin.ModelAdmin):
 
     list_display = ["locator", "status", "contact_email", "total_amount", "currency", "created_at"]
     list_filter = ["status", "cabin", "partner", "api_key"]
-    search_fields = ["locator", "contact_email", "passengers__family_name", "passengers__given_name"]
+    search_fields = [
+        "locator",
+        "contact_email",
+        "passengers__family_name",
+        "passengers__given_name",
+        "passengers__family_name_icao",
+    ]
     readonly_fields = [*(f.name for f in Booking._meta.fields), "seats"]
     inlines = [PassengerInline, SegmentInline, BookingEventInline]
     actions = ["cancel_bookings", "resend_confirmation"]
