@@ -10,11 +10,10 @@ from django.http.multipartparser import MultiPartParserError
 
 from apps.core import metrics
 from apps.core.api.errors import error_sentence
+from apps.core.api.parsers import NUL, NUL_MESSAGE
 from apps.core.logging import clean_request_id, request_id_var
 from apps.core.views import refusal
 
-NUL = "\x00"
-NUL_MESSAGE = "Must not contain a NUL character."
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MULTIPART_CONTENT_TYPE = "multipart/form-data"
 

@@ -52,21 +52,15 @@ _KEPT_HEADERS = ("WWW-Authenticate", "Retry-After", "Allow")
 
 
 class PayloadTooLarge(exceptions.APIException):
+    """Django's RequestDataTooBig met while reading the body: RequestShapeMiddleware
+    refuses such a request first; this keeps the answer the same where it does not run."""
+
     status_code = 413
     default_detail = "The request body is too large."
     default_code = "payload_too_large"
 
 
-class UriTooLong(exceptions.APIException):
-    status_code = 414
-    default_detail = "The request URI is too long."
-    default_code = "uri_too_long"
-
-
-_DRF_CODES += [
-    (PayloadTooLarge, "payload_too_large", "The request body is too large."),
-    (UriTooLong, "uri_too_long", "The request URI is too long."),
-]
+_DRF_CODES.append((PayloadTooLarge, "payload_too_large", "The request body is too large."))
 
 
 def problem(*, status_code: int, code: str, title: str, detail: str, errors: Any = None) -> dict[str, Any]:
