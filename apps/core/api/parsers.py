@@ -30,21 +30,30 @@ def _path(parent: str, key: Any) -> str:
     return f"{parent}.{key}" if parent else str(key)
 
 
-def check_structure(data: Any) -> None:
-    """Refuse nesting deeper than MAX_DEPTH and NUL characters, without recursion."""
+def check_depth(data: Any) -> None:
+    """Refuse nesting deeper than MAX_DEPTH: one pass per level, no recursion."""
+    level, depth = [data], 1
+    while level:
+        containers = [value for value in level if isinstance(value, (dict, list))]
+        if containers and depth > MAX_DEPTH:
+            raise exceptions.ParseError(f"JSON nested more than {MAX_DEPTH} levels deep is not accepted.")
+        level = [child for value in containers for child in (value.values() if isinstance(value, dict) else value)]
+        depth += 1
+
+
+def check_nul(data: Any) -> None:
+    """Refuse a NUL character in any string or key, naming the fields that hold one."""
     nul_fields: dict[str, list[str]] = {}
-    pending: list[tuple[Any, str, int]] = [(data, "", 1)]
+    pending: list[tuple[Any, str]] = [(data, "")]
     while pending:
-        value, path, depth = pending.pop()
+        value, path = pending.pop()
         if isinstance(value, (dict, list)):
-            if depth > MAX_DEPTH:
-                raise exceptions.ParseError(f"JSON nested more than {MAX_DEPTH} levels deep is not accepted.")
             items = value.items() if isinstance(value, dict) else enumerate(value)
             for key, inner in items:
                 if isinstance(key, str) and NUL in key:
                     nul_fields.setdefault(path or "non_field_errors", [NUL_MESSAGE])
-                    continue
-                pending.append((inner, _path(path, key), depth + 1))
+                elif isinstance(inner, (dict, list, str)):
+                    pending.append((inner, _path(path, key)))
         elif isinstance(value, str) and NUL in value:
             nul_fields.setdefault(path or "non_field_errors", [NUL_MESSAGE])
     if nul_fields:
@@ -62,5 +71,10 @@ class JSONParser(parsers.JSONParser):
             raise exceptions.ParseError(f"JSON nested more than {MAX_DEPTH} levels deep is not accepted.") from None
         except ValueError as exc:
             raise exceptions.ParseError(f"JSON parse error - {exc}") from None
-        check_structure(data)
+        # A body with fewer brackets than MAX_DEPTH cannot nest too deep, and JSON carries a
+        # NUL only as the escape \u0000: most bodies need neither walk.
+        if text.count("[") + text.count("{") > MAX_DEPTH:
+            check_depth(data)
+        if "\\u0000" in text.lower():
+            check_nul(data)
         return data
