@@ -72,6 +72,13 @@ def test_deeply_nested_json_to_sign_in_is_a_malformed_request_not_a_crash(client
     assert "nested" in body["detail"]
 
 
+def test_nesting_up_to_32_levels_reaches_the_view_and_33_does_not(client):
+    within = client.post("/api/v1/auth/token/", "[" * 32 + "]" * 32, content_type="application/json")
+    assert _problem(within, 400, "validation_error")  # the view's own answer: not an object
+    beyond = client.post("/api/v1/auth/token/", "[" * 33 + "]" * 33, content_type="application/json")
+    _problem(beyond, 400, "malformed_request")
+
+
 def test_deeply_nested_json_inside_a_booking_holds_nothing(customer_api):
     offer_id = _fresh_offer()
     body = _booking_body(offer_id)
