@@ -8,6 +8,10 @@ Every value can be tuned from the environment:
 - GUNICORN_TIMEOUT (30), GUNICORN_GRACEFUL_TIMEOUT (20), GUNICORN_KEEPALIVE (5): seconds.
 - GUNICORN_MAX_REQUESTS (50000), GUNICORN_MAX_REQUESTS_JITTER (5000): recycle workers (a new
   worker costs ~0.7 s of CPU, so not too often: see docs/performance.md).
+- GUNICORN_LIMIT_REQUEST_LINE (8190, gunicorn's maximum): longest request line (method, URI,
+  protocol) gunicorn reads. Above it gunicorn answers its own HTML 414; below it Django
+  answers a path and query over REQUEST_URI_MAX_LENGTH (4096) with problem+json
+  `uri_too_long`, so keep it above that setting.
 - GUNICORN_LOG_LEVEL (info).
 - GUNICORN_CONTROL_SOCKET: path of gunicorn's control socket; off when unset.
 - PROMETHEUS_MULTIPROC_DIR: when set, `/metrics` aggregates every worker through this
@@ -21,6 +25,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+
+# The longest request line gunicorn can be told to accept (0 would mean unlimited).
+GUNICORN_MAX_REQUEST_LINE = 8190
 
 
 def _env_int(name: str, default: int, *, minimum: int = 0) -> int:
@@ -51,6 +58,10 @@ graceful_timeout = _env_int("GUNICORN_GRACEFUL_TIMEOUT", 20, minimum=1)
 keepalive = _env_int("GUNICORN_KEEPALIVE", 5)
 max_requests = _env_int("GUNICORN_MAX_REQUESTS", 50000)
 max_requests_jitter = _env_int("GUNICORN_MAX_REQUESTS_JITTER", 5000)
+# gunicorn's default (4094) answered long search URLs with its own HTML page before Django saw them.
+limit_request_line = min(
+    _env_int("GUNICORN_LIMIT_REQUEST_LINE", GUNICORN_MAX_REQUEST_LINE, minimum=1), GUNICORN_MAX_REQUEST_LINE
+)
 
 # Heartbeat files on tmpfs: a disk-backed /tmp can stall workers (gunicorn's FAQ).
 if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):  # noqa: S108

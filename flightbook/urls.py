@@ -42,3 +42,5 @@ handler400 = "apps.core.views.bad_request"
 handler403 = "apps.core.views.permission_denied"
 handler404 = "apps.core.views.not_found"
 handler500 = "apps.core.views.server_error"
+# allauth answers its own rate limits (sign-in, sign-up, password reset) with this.
+handler429 = "apps.accounts.views.too_many_requests"

@@ -41,6 +41,7 @@ class ApiKeyInvalid(DomainError, AuthenticationFailed):
     code = "invalid_api_key"
     status = 401
     title = "The API key was not accepted."
+    challenge = f'{KEYWORD} realm="api"'
 
 
 class InsufficientScope(DomainError, PermissionDenied):
@@ -138,7 +139,8 @@ def api_key_authenticate(*, raw_key: str) -> ApiKey:
     """The live key whose text this is, or ApiKeyInvalid."""
     tag, _, rest = raw_key.partition("_")
     prefix, _, secret = rest.partition("_")
-    if tag != KEY_TAG or not prefix or not secret:
+    # The prefix reaches a query: only our own alphabet (no NUL, which PostgreSQL refuses).
+    if tag != KEY_TAG or len(prefix) != PREFIX_LENGTH or not set(prefix) <= set(PREFIX_ALPHABET) or not secret:
         raise ApiKeyInvalid("The API key is malformed.")
     api_key = ApiKey.objects.select_related("partner").filter(prefix=prefix).first()
     # Compare hashes in constant time, also for an unknown prefix.

@@ -73,6 +73,8 @@ def _passenger(passenger) -> dict[str, Any]:
         "type": passenger.type,
         "given_name": passenger.given_name,
         "family_name": passenger.family_name,
+        "given_name_icao": passenger.given_name_icao,
+        "family_name_icao": passenger.family_name_icao,
         "date_of_birth": _iso(passenger.date_of_birth),
         "document": {
             "type": passenger.document_type,
@@ -274,6 +276,8 @@ def personal_data_erase(*, user: User, actor: Any = None, force: bool = False) -
         passengers = passenger_model.objects.filter(booking__in=bookings).update(
             given_name="",
             family_name="",
+            given_name_icao="",
+            family_name_icao="",
             date_of_birth=None,
             document_type="",
             document_number="",

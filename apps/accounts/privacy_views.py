@@ -8,6 +8,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from apps.accounts import privacy
@@ -25,12 +26,14 @@ def _page(request: HttpRequest, form: AccountEraseForm, *, status: int = 200) ->
     return render(request, "accounts/privacy.html", context, status=status)
 
 
+@never_cache
 @login_required
 @require_GET
 def privacy_page(request: HttpRequest) -> HttpResponse:
     return _page(request, AccountEraseForm())
 
 
+@never_cache
 @login_required
 @require_GET
 def privacy_export(request: HttpRequest) -> HttpResponse:
@@ -41,6 +44,7 @@ def privacy_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@never_cache
 @login_required
 @require_http_methods(["POST"])
 def privacy_erase(request: HttpRequest) -> HttpResponse:

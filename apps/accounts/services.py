@@ -146,7 +146,7 @@ def otp_device_verify(*, user: User, token: str) -> Device:
         return verified
     if locked_until is not None:
         seconds = max(1, round((locked_until - clock.now()).total_seconds()))
-        raise OtpThrottled(f"Too many wrong codes; try again in {seconds} seconds.")
+        raise OtpThrottled(f"Too many wrong codes; try again in {seconds} seconds.", retry_after=seconds)
     raise OtpInvalid()
 
 

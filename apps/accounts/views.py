@@ -9,6 +9,7 @@ from binascii import unhexlify
 import django_otp
 import qrcode
 import qrcode.image.svg
+from allauth.core.internal import ratelimit as allauth_ratelimit
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -166,3 +167,20 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
                 messages.warning(request, f"You used a backup code; {left} left.")
             return HttpResponseRedirect(next_url)
     return render(request, "accounts/mfa/verify.html", {"form": form, "next": next_url})
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    """allauth's rate limits (sign-in, sign-up, password reset) refuse with this page.
+    `Retry-After` is the longest window among those limits: allauth does not say which
+    one was full, and a client told to wait too little would only be refused again."""
+    seconds = max(
+        (
+            rate.duration
+            for action in settings.ACCOUNT_RATE_LIMITS
+            for rate in allauth_ratelimit.get_rates(app="allauth.account", action=action)
+        ),
+        default=60,
+    )
+    response = render(request, "429.html", {"seconds": int(seconds)}, status=429)
+    response["Retry-After"] = str(int(seconds))
+    return response

@@ -15,8 +15,21 @@ class PassengerInline(admin.TabularInline):
     model = Passenger
     extra = 0
     can_delete = False
-    fields = ["position", "type", "given_name", "family_name", "birth_year", "travel_document", "ticket_number"]
+    fields = [
+        "position",
+        "type",
+        "given_name",
+        "family_name",
+        "name_icao",
+        "birth_year",
+        "travel_document",
+        "ticket_number",
+    ]
     readonly_fields = fields
+
+    @admin.display(description="Name on the ticket (ICAO 9303)")
+    def name_icao(self, passenger: Passenger) -> str:
+        return passenger.name_icao
 
     @admin.display(description="Born")
     def birth_year(self, passenger: Passenger) -> str:
@@ -57,7 +70,13 @@ class BookingAdmin(admin.ModelAdmin):
 
     list_display = ["locator", "status", "contact_email", "total_amount", "currency", "created_at"]
     list_filter = ["status", "cabin", "partner", "api_key"]
-    search_fields = ["locator", "contact_email", "passengers__family_name", "passengers__given_name"]
+    search_fields = [
+        "locator",
+        "contact_email",
+        "passengers__family_name",
+        "passengers__given_name",
+        "passengers__family_name_icao",
+    ]
     readonly_fields = [*(f.name for f in Booking._meta.fields), "seats"]
     inlines = [PassengerInline, SegmentInline, BookingEventInline]
     actions = ["cancel_bookings", "resend_confirmation"]

@@ -1,21 +1,22 @@
 from django import forms
 
 from apps.bookings.models import LOCATOR_LENGTH, PassengerType
-from apps.bookings.services import NAME_PATTERN
+from apps.bookings.names import NAME_MAX_LENGTH, NAME_MESSAGE, name_is_valid
+from apps.core.validators import PHONE_MAX_LENGTH, email_plain_check, phone_e164
 
 SEAT_DESIGNATOR = r"^[1-9][0-9]{0,2}[A-Z]$"
 
 
 def _latin_name(value: str) -> str:
-    if not NAME_PATTERN.match(value):
-        raise forms.ValidationError("Use Latin letters as written in the passport.")
+    if not name_is_valid(value):
+        raise forms.ValidationError(NAME_MESSAGE)
     return value
 
 
 class PassengerForm(forms.Form):
     type = forms.ChoiceField(choices=PassengerType.choices, widget=forms.HiddenInput)
-    given_name = forms.CharField(label="Given names", max_length=60, validators=[_latin_name])
-    family_name = forms.CharField(label="Family name", max_length=60, validators=[_latin_name])
+    given_name = forms.CharField(label="Given names", max_length=NAME_MAX_LENGTH, validators=[_latin_name])
+    family_name = forms.CharField(label="Family name", max_length=NAME_MAX_LENGTH, validators=[_latin_name])
     date_of_birth = forms.DateField(
         label="Date of birth", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -42,8 +43,16 @@ PassengerFormSet = forms.formset_factory(PassengerForm, extra=0, min_num=1, max_
 
 
 class ContactForm(forms.Form):
-    email = forms.EmailField(label="Email for the confirmation")
-    phone = forms.CharField(label="Phone (optional)", max_length=32, required=False)
+    email = forms.EmailField(label="Email for the confirmation", validators=[email_plain_check])
+    phone = forms.CharField(
+        label="Phone (optional)",
+        max_length=PHONE_MAX_LENGTH,
+        required=False,
+        help_text="With the country code, e.g. +44 20 7946 0958.",
+    )
+
+    def clean_phone(self) -> str:
+        return phone_e164(self.cleaned_data["phone"])
 
 
 class ManageBookingForm(forms.Form):

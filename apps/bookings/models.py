@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.bookings.names import ICAO_NAME_MAX_LENGTH, NAME_MAX_LENGTH
 from apps.core.fields import EncryptedCharField, EncryptedDateField
 from apps.core.money import CURRENCY_DECIMAL_PLACES, CURRENCY_MAX_DIGITS
 from apps.flights.models import Flight
@@ -68,8 +69,12 @@ class Passenger(models.Model):
     booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="passengers")
     position = models.PositiveSmallIntegerField()
     type = models.CharField(max_length=8, choices=PassengerType.choices)
-    given_name = models.CharField(max_length=60)
-    family_name = models.CharField(max_length=60)
+    # As typed (letters of Latin script), and in the ICAO 9303 transliteration (A-Z and
+    # spaces) that tickets, manifests and boarding passes carry: apps/bookings/names.py.
+    given_name = models.CharField(max_length=NAME_MAX_LENGTH)
+    family_name = models.CharField(max_length=NAME_MAX_LENGTH)
+    given_name_icao = models.CharField("given name (ICAO 9303)", max_length=ICAO_NAME_MAX_LENGTH, blank=True)
+    family_name_icao = models.CharField("family name (ICAO 9303)", max_length=ICAO_NAME_MAX_LENGTH, blank=True)
     # Date of birth and travel document (required when the trip crosses a border) are
     # encrypted at rest and never filtered on (docs/privacy.md).
     date_of_birth = EncryptedDateField(null=True, blank=True)
@@ -93,7 +98,12 @@ class Passenger(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.family_name.upper()}/{self.given_name.upper()}"
+        return self.name_icao
+
+    @property
+    def name_icao(self) -> str:
+        """`FAMILY/GIVEN` as on a ticket or a manifest."""
+        return f"{self.family_name_icao}/{self.given_name_icao}"
 
 
 class Segment(models.Model):

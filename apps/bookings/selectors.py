@@ -11,6 +11,7 @@ from apps.accounts.models import User
 from apps.accounts.permissions import user_is_admin, user_is_agent, user_may_look_up_bookings
 from apps.bookings.errors import BookingNotFound
 from apps.bookings.models import Booking, BookingAccessGrant, BookingStatus, Segment
+from apps.bookings.names import name_icao
 from apps.core import clock
 
 # Who reads: a user (JWT, session) or a partner's API key.
@@ -121,6 +122,9 @@ def booking_find_for_agent(*, locator: str, family_name: str) -> Booking | None:
 
 
 def _by_locator_and_family_name(*, locator: str, family_name: str) -> QuerySet[Booking]:
-    return Booking.objects.filter(
-        locator=locator.strip().upper(), passengers__family_name__iexact=family_name.strip()
-    ).distinct()
+    """The family name as typed on the booking (any case), or as on the ticket: "Nunez"
+    finds "Núñez" (its ICAO 9303 form is NUNEZ)."""
+    typed = Q(passengers__family_name__iexact=family_name.strip())
+    icao = name_icao(family_name)
+    matches = typed | Q(passengers__family_name_icao=icao) if icao else typed
+    return Booking.objects.filter(matches, locator=locator.strip().upper()).distinct()

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
@@ -35,8 +36,12 @@ from apps.bookings.models import (
     Segment,
     TicketSerial,
 )
+from apps.bookings.names import NAME_MESSAGE, name_icao, name_is_valid, name_normalise
 from apps.core import clock, outbox
 from apps.core.audit import audit_record
+from apps.core.countries import is_country_code
+from apps.core.errors import ValidationFailed
+from apps.core.validators import email_plain_check, phone_e164
 from apps.flights import selectors as flight_selectors
 from apps.flights.aircraft import EXIT_ROW
 from apps.inventory import selectors as inventory_selectors
@@ -44,7 +49,7 @@ from apps.inventory import services as inventory_services
 from apps.inventory.errors import HoldReleased, PriceChanged, SeatNotAllowed, SoldOut
 from apps.inventory.offers import fare_total, offer_verify
 
-NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z' -]{0,59}$")
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -103,9 +108,10 @@ def _age_on(born: date, day: date) -> int:
 def _check_passengers(
     passengers: list[PassengerInput], *, mix, first_day: date, last_day: date, international: bool
 ) -> None:
-    """Types match the offer; names in Latin letters; dates of birth fit the type on the
-    travel dates (adults 12+, children 2-11, infants under 2 for the whole trip); at most
-    one lap infant per adult; a valid travel document when the trip crosses a border."""
+    """Types match the offer; names in letters of Latin script (accents welcome); dates of
+    birth from 1900 on that fit the type on the travel dates (adults 12+, children 2-11,
+    infants under 2 for the whole trip); at most one lap infant per adult; a valid travel
+    document (ISO 3166-1 country codes) when the trip crosses a border."""
     counts = {kind: sum(1 for p in passengers if p.type == kind) for kind in PassengerType.values}
     wanted = {PassengerType.ADULT: mix.adults, PassengerType.CHILD: mix.children, PassengerType.INFANT: mix.infants}
     if counts != wanted:
@@ -119,12 +125,14 @@ def _check_passengers(
     for index, p in enumerate(passengers):
         field = f"passengers[{index}]"
         for name in ("given_name", "family_name"):
-            if not NAME_PATTERN.match(getattr(p, name)):
-                bad[f"{field}.{name}"] = ["Use Latin letters, spaces, hyphens or apostrophes, as in the passport."]
+            if not name_is_valid(getattr(p, name)):
+                bad[f"{field}.{name}"] = [NAME_MESSAGE]
         born = p.date_of_birth
         if born is None:
             if p.type != PassengerType.ADULT or international:
                 bad[f"{field}.date_of_birth"] = ["Required for children, infants and trips abroad."]
+        elif born < EARLIEST_BIRTH_DATE:
+            bad[f"{field}.date_of_birth"] = [f"A date of birth from {EARLIEST_BIRTH_DATE} on."]
         elif born > first_day:
             bad[f"{field}.date_of_birth"] = ["This date is after the flight."]
         else:
@@ -143,12 +151,29 @@ def _check_passengers(
             if not DOCUMENT_NUMBER.match(p.document_number.upper()):
                 bad[f"{field}.document_number"] = ["5 to 20 letters and digits."]
             for name in ("document_country", "nationality"):
-                if not re.fullmatch(r"[A-Z]{2}", getattr(p, name).upper()):
-                    bad[f"{field}.{name}"] = ["A two-letter country code, e.g. GB."]
+                if not is_country_code(getattr(p, name)):
+                    bad[f"{field}.{name}"] = ["An ISO 3166-1 alpha-2 country code, e.g. GB."]
             if p.document_expires_on is None or p.document_expires_on < last_day:
                 bad[f"{field}.document_expires_on"] = ["The document must be valid until the end of the trip."]
     if bad:
         raise PassengersInvalid("Some passenger details need fixing.", errors=bad)
+
+
+def _checked_contact(contact: ContactInput) -> ContactInput:
+    """The contact with its phone number in E.164; ValidationFailed for a number that is
+    not one or an address that only carries markup."""
+    bad: dict[str, list[str]] = {}
+    try:
+        email_plain_check(contact.email)
+    except DjangoValidationError as exc:
+        bad["contact.email"] = exc.messages
+    try:
+        phone = phone_e164(contact.phone)
+    except DjangoValidationError as exc:
+        bad["contact.phone"] = exc.messages
+    if bad:
+        raise ValidationFailed("The contact details need fixing.", errors=bad)
+    return replace(contact, phone=phone)
 
 
 def _raise_price_changed_if_a_dearer_fare_has_room(*, fare_classes: dict, seats: int) -> None:
@@ -177,6 +202,7 @@ def booking_create(*, offer_id: str, passengers: list[PassengerInput], contact: 
     Re-checks the signed offer against today's fares (`price_changed`, `sold_out`). The
     booking records the partner (and key) it was made through, when it was."""
     owner, partner, api_key = _booked_for(user)
+    contact = _checked_contact(contact)
     claim = offer_verify(offer_id=offer_id)
     mix = claim.mix
     fare_classes = inventory_selectors.fare_classes_for_offer(ids=claim.fare_class_ids)
@@ -193,7 +219,8 @@ def booking_create(*, offer_id: str, passengers: list[PassengerInput], contact: 
         international=len({a.country for f in flights for a in (f.origin, f.destination)}) > 1,
     )
     passengers = [
-        replace(p, document_number=p.document_number.upper(), document_country=p.document_country.upper(),
+        replace(p, given_name=name_normalise(p.given_name), family_name=name_normalise(p.family_name),
+                document_number=p.document_number.upper(), document_country=p.document_country.upper(),
                 nationality=p.nationality.upper())
         for p in passengers
     ]  # fmt: skip
@@ -234,7 +261,13 @@ def booking_create(*, offer_id: str, passengers: list[PassengerInput], contact: 
                     _raise_price_changed_if_a_dearer_fare_has_room(fare_classes=fare_classes, seats=mix.seats)
                     raise
                 Passenger.objects.bulk_create(
-                    Passenger(booking=booking, position=index, **vars(passenger))
+                    Passenger(
+                        booking=booking,
+                        position=index,
+                        **vars(passenger),
+                        given_name_icao=name_icao(passenger.given_name),
+                        family_name_icao=name_icao(passenger.family_name),
+                    )
                     for index, passenger in enumerate(passengers)
                 )
                 Segment.objects.bulk_create(

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from apps.bookings import selectors, services
@@ -11,6 +12,7 @@ from apps.bookings.api.serializers import BookingSerializer
 from apps.bookings.errors import BookingNotFound
 from apps.bookings.forms import CancelBookingForm, ContactForm, ManageBookingForm, PassengerFormSet, SeatsForm
 from apps.bookings.models import Booking, BookingStatus, PassengerType
+from apps.core.api.errors import field_label
 from apps.core.errors import DomainError
 from apps.flights.aircraft import EXIT_ROW, EXTRA_LEGROOM
 from apps.flights.models import Flight
@@ -38,14 +40,6 @@ EVENT_KINDS = {
     "expired": "Hold expired: seats released",
     "cancelled": "Cancelled",
 }
-
-
-def _readable(field: str) -> str:
-    """`passengers[1].date_of_birth` → `Passenger 2, date of birth`."""
-    if field.startswith("passengers[") and "]." in field:
-        index, name = field[len("passengers[") :].split("].", 1)
-        return f"Passenger {int(index) + 1}, {name.replace('_', ' ')}"
-    return field.replace("_", " ").capitalize()
 
 
 def guest_locators(request: HttpRequest) -> list[str]:
@@ -76,13 +70,14 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "404.html", status=404)
 
 
-def _report(request: HttpRequest, error: DomainError, readable: Callable[[str], str] = _readable) -> None:
+def _report(request: HttpRequest, error: DomainError, readable: Callable[[str], str] = field_label) -> None:
     """A business error as page messages: its detail, then each field's problems."""
     messages.error(request, error.detail)
     for field, problems in (error.errors or {}).items():
         messages.error(request, f"{readable(field)}: {' '.join(problems)}")
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def booking_new(request: HttpRequest) -> HttpResponse:
     """Passenger details for a chosen offer; on submit the seats are held."""
@@ -138,6 +133,7 @@ def _timeline(events: list[dict]) -> list[dict]:
     return [{**event, "label": label(event["kind"])} for event in events]
 
 
+@never_cache
 def booking_detail(request: HttpRequest, locator: str) -> HttpResponse:
     booking = _visible_booking(request, locator)
     if booking is None:
@@ -159,6 +155,7 @@ def booking_detail(request: HttpRequest, locator: str) -> HttpResponse:
     return render(request, "bookings/detail.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def booking_manage(request: HttpRequest) -> HttpResponse:
     """A guest finds a booking by its locator and a passenger's family name; the browser
@@ -239,11 +236,12 @@ def _seat_field_reader(*, choices: list[services.SeatChoice], names: dict[int, s
     def readable(field: str) -> str:
         if field.startswith("seats[") and field.endswith("]"):
             return f"Seat for {names[choices[int(field[len('seats[') : -1])].passenger_id]}"
-        return _readable(field)
+        return field_label(field)
 
     return readable
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def booking_seats(request: HttpRequest, locator: str, flight_id: int) -> HttpResponse:
     """The seat picker for one flight of a booking: one choice per passenger with a seat
@@ -309,6 +307,7 @@ def booking_seats(request: HttpRequest, locator: str, flight_id: int) -> HttpRes
     return render(request, "bookings/seats.html", context)
 
 
+@never_cache
 @require_POST
 def booking_cancel(request: HttpRequest, locator: str) -> HttpResponse:
     booking = _visible_booking(request, locator)
@@ -330,6 +329,7 @@ def booking_cancel(request: HttpRequest, locator: str) -> HttpResponse:
     return redirect("bookings:detail", locator=booking.locator)
 
 
+@never_cache
 @login_required
 def my_trips(request: HttpRequest) -> HttpResponse:
     bookings = BookingSerializer(selectors.booking_list(user=request.user, own=True), many=True).data

@@ -15,10 +15,16 @@ class DomainError(Exception):
     # "Not now" rather than "no": the same request may succeed later, so an
     # Idempotency-Key does not keep this answer as the request's final one.
     retryable: bool = False
+    # Seconds after which trying again may succeed: sent as `Retry-After` (429, 503).
+    retry_after: int | None = None
 
-    def __init__(self, detail: str | None = None, *, errors: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, errors: dict[str, Any] | None = None, retry_after: int | None = None
+    ) -> None:
         self.detail = detail or self.title
         self.errors = errors
+        if retry_after is not None:
+            self.retry_after = retry_after
         super().__init__(self.detail)
 
 

@@ -1,11 +1,15 @@
+import hmac
+import ipaddress
 import logging
 import sys
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from rest_framework.throttling import BaseThrottle
 
 from apps.core import degrade, health
 from apps.core import metrics as core_metrics
@@ -40,13 +44,47 @@ def readyz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok", "checks": checks})
 
 
+def _metrics_allowed(request: HttpRequest) -> bool:
+    """A scraper from METRICS_ALLOWED_IPS (loopback by default), or one that sends
+    `Authorization: Bearer <METRICS_TOKEN>`. The address is read as the throttles read it:
+    through TRUSTED_PROXY_COUNT proxies, so a client behind the proxy cannot pass for it."""
+    token = settings.METRICS_TOKEN
+    if token:
+        scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() == "bearer" and hmac.compare_digest(sent.strip().encode(), token.encode()):
+            return True
+    try:
+        address = ipaddress.ip_address(BaseThrottle().get_ident(request).strip())
+    except ValueError:
+        return False
+    return any(address in network for network in settings.METRICS_ALLOWED_NETWORKS)
+
+
 @require_GET
+@never_cache
 def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus text, for the scraper only: the counters describe everyone's traffic."""
+    if not _metrics_allowed(request):
+        if settings.METRICS_TOKEN:
+            response = HttpResponse("Send the metrics token.\n", status=401, content_type="text/plain")
+            response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+            return response
+        return HttpResponse("Metrics are served to the scraper only.\n", status=403, content_type="text/plain")
     return HttpResponse(core_metrics.render(), content_type="text/plain; version=0.0.4; charset=utf-8")
 
 
 def _wants_problem(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
+
+
+def refusal(
+    request: HttpRequest, *, status: int, code: str, title: str, detail: str, errors: dict | None = None
+) -> HttpResponse:
+    """A request refused before it reached a view: problem+json under /api/, else the
+    error page for this status."""
+    if _wants_problem(request):
+        return problem_json_response(problem(status_code=status, code=code, title=title, detail=detail, errors=errors))
+    return render(request, f"{status}.html", {"detail": detail}, status=status)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

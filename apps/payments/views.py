@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from apps.bookings import selectors as booking_selectors
@@ -55,6 +56,7 @@ def _after(request: HttpRequest, payment: Payment) -> HttpResponse:
     return redirect("payments:pay", locator=locator)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def pay(request: HttpRequest, locator: str) -> HttpResponse:
     booking = _booking(request, locator)
@@ -96,6 +98,7 @@ def pay(request: HttpRequest, locator: str) -> HttpResponse:
     return render(request, "payments/pay.html", context)
 
 
+@never_cache
 @require_http_methods(["GET", "POST"])
 def authenticate(request: HttpRequest, reference: str) -> HttpResponse:
     """The sandbox's stand-in for the bank's 3-D Secure page."""
@@ -119,6 +122,7 @@ def authenticate(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "payments/authenticate.html", {"payment": payment, "method": method})
 
 
+@never_cache
 def stripe_return(request: HttpRequest, locator: str) -> HttpResponse:
     """Stripe sends the customer back here after the Payment Element (and any 3-D Secure
     redirect). The query string is only a hint: we retrieve the PaymentIntent ourselves."""
@@ -140,6 +144,7 @@ def stripe_return(request: HttpRequest, locator: str) -> HttpResponse:
     return _after(request, payment)
 
 
+@never_cache
 def receipt(request: HttpRequest, locator: str, payment_id: int) -> HttpResponse:
     booking = _booking(request, locator)
     payment = booking.payments.filter(pk=payment_id).first() if booking is not None else None

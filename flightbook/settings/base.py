@@ -5,6 +5,7 @@ and no `REDIS_URL` the project runs embedded: SQLite, a local-memory cache and
 Celery tasks executed in-process.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -57,6 +58,7 @@ MIDDLEWARE = [
     "apps.core.middleware.MetricsMiddleware",
     "apps.core.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "apps.core.middleware.RequestShapeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -180,6 +182,11 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="flightbook <no-reply@flightbook.example>")
 
+# Requests refused before any view runs (apps/core/middleware.py RequestShapeMiddleware):
+# a path and query longer than this answer 414; a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+# (Django's 2.5 MB) answers 413. Keep it below gunicorn's GUNICORN_LIMIT_REQUEST_LINE.
+REQUEST_URI_MAX_LENGTH = env.int("REQUEST_URI_MAX_LENGTH", default=4096)
+
 # REST API (DESIGN.md §4).
 # Proxies (load balancer, TLS terminator) in front of the app: 0 when clients connect directly.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
@@ -207,6 +214,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.problem_exception_handler",
+    # JSON only, refusing deep nesting and NUL characters (apps/core/api/parsers.py).
+    "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
@@ -292,6 +301,12 @@ PAYMENT_ATTEMPT_LEASE_SECONDS = env.int("PAYMENT_ATTEMPT_LEASE_SECONDS", default
 # request may run), so that a retry with the same key runs again.
 IDEMPOTENCY_CLAIM_SECONDS = env.int("IDEMPOTENCY_CLAIM_SECONDS", default=90)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="flightbook-demo")
+
+# Who may read /metrics: these addresses or networks (loopback by default; empty: none),
+# or anyone sending `Authorization: Bearer <METRICS_TOKEN>` (off when empty).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+METRICS_ALLOWED_NETWORKS = [ipaddress.ip_network(value, strict=False) for value in METRICS_ALLOWED_IPS]
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 LOG_LEVEL = env("LOG_LEVEL", default="INFO")
 LOG_FORMAT = env("LOG_FORMAT", default="text")  # "json" in production

@@ -53,6 +53,8 @@ def _refused(response, detail_part: str = "") -> None:
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["code"] == "invalid_api_key"
     assert detail_part in response.json()["detail"]
+    # A 401 says which scheme would be accepted (RFC 9110 §11.6.1).
+    assert response["WWW-Authenticate"] == 'Api-Key realm="api"'
 
 
 @pytest.mark.django_db

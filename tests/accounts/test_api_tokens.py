@@ -116,6 +116,18 @@ def test_the_api_shares_the_sign_in_lockout(api_client):
     _problem(api_client.post(TOKEN, {"email": user.email, "password": PASSWORD}), 429, "too_many_login_attempts")
 
 
+def test_a_locked_account_is_told_how_long_to_wait(api_client):
+    user = verified_user()
+    for _ in range(5):
+        api_client.post(TOKEN, {"email": user.email, "password": "nope"})
+
+    locked = api_client.post(TOKEN, {"email": user.email, "password": PASSWORD})
+
+    _problem(locked, 429, "too_many_login_attempts")
+    # Five failures in five minutes lock the account until the first of them is five minutes old.
+    assert 60 < int(locked["Retry-After"]) <= 300
+
+
 def test_refresh_rotates_and_the_old_refresh_token_is_refused(api_client):
     user = verified_user()
     first = api_client.post(TOKEN, {"email": user.email, "password": PASSWORD}).json()
@@ -143,6 +155,28 @@ def test_a_garbage_token_is_a_problem_not_a_crash(api_client):
     _problem(api_client.post(REFRESH, {"refresh": "not-a-jwt"}), 401, "token_invalid")
     api_client.credentials(HTTP_AUTHORIZATION="Bearer not-a-jwt")
     _problem(api_client.get(PROTECTED), 401, "token_invalid")
+
+
+def test_a_bad_or_expired_access_token_is_answered_with_a_bearer_challenge(api_client):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.accounts.jwt import AccessToken
+
+    expired = AccessToken.for_user(verified_user())
+    expired.set_exp(from_time=timezone.now() - timedelta(hours=1), lifetime=timedelta(minutes=5))
+    for token in ("not-a-jwt", str(expired)):
+        api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        response = api_client.get(PROTECTED)
+        _problem(response, 401, "token_invalid")
+        assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+
+
+def test_a_used_refresh_token_is_answered_with_a_challenge_too(api_client):
+    response = api_client.post(REFRESH, {"refresh": "not-a-jwt"})
+    _problem(response, 401, "token_invalid")
+    assert response["WWW-Authenticate"].startswith("Bearer")
 
 
 def test_a_password_change_kills_old_access_and_refresh_tokens(api_client, client):

@@ -186,6 +186,13 @@ class TestAgentLookup:
         assert client.get(f"/api/v1/bookings/{booking.locator}/").status_code == 200
         assert _listed(client) == [booking.locator]
 
+    def test_an_agent_finds_a_booking_by_the_name_as_on_the_ticket(self):
+        booking = _hold(UserFactory(), family_name="Núñez-García")
+        client = _as(_agent())
+        response = client.post(LOOKUP, {"locator": booking.locator, "family_name": "Nunez Garcia"})
+        assert response.status_code == 200, response.content
+        assert response.json()["passengers"][0]["family_name"] == "Núñez-García"
+
     def test_a_wrong_name_and_an_unknown_locator_get_the_same_answer(self):
         booking = _hold(UserFactory(), family_name="Lovelace")
         client = _as(_agent())

@@ -35,7 +35,7 @@ def test_validation_error_names_the_field(client):
     )
     body = _assert_problem(response, 400, "validation_error")
     assert "destination" in body["errors"]
-    assert body["detail"].startswith("destination:")
+    assert body["detail"] == "Destination: The destination must differ from the origin."
 
 
 @pytest.mark.django_db
@@ -93,3 +93,80 @@ def test_every_response_carries_a_request_id_and_echoes_a_given_one(client):
     assert client.get("/healthz", headers={"X-Request-ID": "abc-123"})["X-Request-ID"] == "abc-123"
     # Anything that is not a sane token is replaced, never written to the logs as is.
     assert client.get("/healthz", headers={"X-Request-ID": "bad id\nInjected"})["X-Request-ID"] != "bad id\nInjected"
+
+
+@pytest.fixture
+def customer_api():
+    from rest_framework.test import APIClient
+
+    from tests.factories import UserFactory
+
+    client = APIClient()
+    client.force_authenticate(UserFactory())
+    return client
+
+
+@pytest.mark.django_db
+def test_nested_field_errors_are_one_flat_object_keyed_by_dotted_path(customer_api):
+    response = customer_api.post(
+        "/api/v1/bookings/",
+        {
+            "offer_id": "x",
+            "passengers": [
+                {"type": "adult", "given_name": "Ada", "family_name": "Lovelace"},
+                {"type": "adult", "given_name": "Charles"},
+            ],
+            "contact": {"email": "not-an-email"},
+        },
+        format="json",
+    )
+    body = _assert_problem(response, 400, "validation_error")
+    assert body["errors"] == {
+        "passengers[1].family_name": ["This field is required."],
+        "contact.email": ["Enter a valid email address."],
+    }
+    assert body["detail"] == "Passenger 2, family name: This field is required."
+
+
+@pytest.mark.django_db
+def test_an_empty_passenger_list_reads_as_a_plain_sentence(customer_api):
+    response = customer_api.post(
+        "/api/v1/bookings/", {"offer_id": "x", "passengers": [], "contact": {"email": "a@example.com"}}, format="json"
+    )
+    body = _assert_problem(response, 400, "validation_error")
+    assert body["errors"] == {"passengers": ["Give at least one passenger."]}
+    assert body["detail"] == "Passengers: Give at least one passenger."
+
+
+@pytest.mark.django_db
+def test_service_errors_use_the_same_paths_as_serializer_errors(customer_api):
+    from apps.inventory.offers import PassengerMix, offer_build
+    from tests.factories import FareClassFactory
+
+    offer = offer_build(slices=[[FareClassFactory()]], mix=PassengerMix(adults=1), cabin="economy")
+    response = customer_api.post(
+        "/api/v1/bookings/",
+        {
+            "offer_id": offer.id,
+            "passengers": [{"type": "adult", "given_name": "Ada", "family_name": "<b>Lovelace</b>"}],
+            "contact": {"email": "a@example.com"},
+        },
+        format="json",
+    )
+    body = _assert_problem(response, 400, "validation_error")
+    assert list(body["errors"]) == ["passengers[0].family_name"]
+
+
+def test_a_whole_request_error_is_keyed_non_field_errors():
+    request = APIRequestFactory().post("/api/v1/bookings/")
+    response = problem_exception_handler(exceptions.ValidationError(["Not a booking."]), {"request": request})
+    assert response.data["errors"] == {"non_field_errors": ["Not a booking."]}
+    assert response.data["detail"] == "Not a booking."
+
+
+def test_list_field_errors_keyed_by_position_join_the_same_path_style():
+    request = APIRequestFactory().post("/api/v1/bookings/")
+    error = exceptions.ValidationError({"passengers": {0: {"document": {"nationality": ["Unknown country."]}}}})
+    response = problem_exception_handler(error, {"request": request})
+    assert response.data["errors"] == {"passengers[0].document.nationality": ["Unknown country."]}
+    assert response.data["detail"] == "Passenger 1, document, nationality: Unknown country."

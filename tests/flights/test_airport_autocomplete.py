@@ -114,7 +114,7 @@ def test_a_bad_query_is_a_problem_naming_the_field(api_client, params, field):
     body = response.json()
     assert body["code"] == "validation_error"
     assert list(body["errors"]) == [field]
-    assert body["detail"].startswith(f"{field}:")
+    assert body["detail"].startswith(f"{field.capitalize()}:")
 
 
 def test_a_query_of_64_characters_is_accepted(api_client):

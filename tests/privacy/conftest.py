@@ -47,7 +47,7 @@ def trip_abroad(user, *, days_ahead: int = 10, passengers=None, email: str = "gr
     return services.booking_create(
         offer_id=offer.id,
         passengers=passengers,
-        contact=services.ContactInput(email=email, phone="+1 555 0100"),
+        contact=services.ContactInput(email=email, phone="+1 202 555 0100"),
         user=user,
     )
 

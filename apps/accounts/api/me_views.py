@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from apps.accounts import privacy
 from apps.accounts.models import User
+from apps.core.api.caching import PersonalDataApi
 
 
 class IsPerson(BasePermission):
@@ -41,7 +42,7 @@ class ErasureInputSerializer(serializers.Serializer):
     password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
 
 
-class MeApi(APIView):
+class MeApi(PersonalDataApi, APIView):
     """`GET`: your profile. `DELETE`: erase your personal data (asks for your password);
     refused with 409 `erasure_blocked` while a booking is held or a trip is not yet flown."""
 
@@ -67,7 +68,7 @@ class MeApi(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeExportApi(APIView):
+class MeExportApi(PersonalDataApi, APIView):
     """All the personal data we hold about you, as JSON (GDPR access and portability)."""
 
     permission_classes = [IsPerson]

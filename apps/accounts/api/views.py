@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import services
+from apps.accounts import selectors, services
 from apps.accounts.api.serializers import (
     AuthProblemSerializer,
     RefreshInputSerializer,
@@ -21,6 +21,7 @@ from apps.accounts.api.serializers import (
 )
 from apps.accounts.errors import InvalidCredentials, LoginLocked
 from apps.accounts.models import User
+from apps.core.api.caching import PersonalDataApi
 
 PROBLEM = "application/problem+json"
 
@@ -37,13 +38,13 @@ def _password_check(request: Request, *, email: str, password: str) -> User:
     try:
         user = get_adapter(django_request).authenticate(django_request, email=email, password=password)
     except DjangoValidationError:
-        raise LoginLocked() from None
+        raise LoginLocked(retry_after=selectors.login_lockout_seconds(django_request, email=email)) from None
     if user is None or not user.is_active:
         raise InvalidCredentials()
     return user
 
 
-class TokenObtainApi(APIView):
+class TokenObtainApi(PersonalDataApi, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -77,7 +78,7 @@ class TokenObtainApi(APIView):
         return Response(TokenPairSerializer(pair).data)
 
 
-class TokenRefreshApi(APIView):
+class TokenRefreshApi(PersonalDataApi, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 
@@ -102,7 +103,7 @@ class TokenRefreshApi(APIView):
         return Response(TokenPairSerializer(pair).data)
 
 
-class LogoutApi(APIView):
+class LogoutApi(PersonalDataApi, APIView):
     authentication_classes: list = []
     permission_classes = [AllowAny]
 

@@ -2,30 +2,52 @@ from __future__ import annotations
 
 from itertools import groupby
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.bookings import selectors
 from apps.bookings.models import Booking, PassengerType
+from apps.bookings.names import NAME_MAX_LENGTH
+from apps.core.countries import is_country_code
 from apps.core.privacy import mask_date, mask_document_number
+from apps.core.validators import PHONE_MAX_LENGTH, email_plain_check, phone_e164
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory.api.serializers import SliceSerializer
 
 
+def _country_code(value: str) -> None:
+    if not is_country_code(value):
+        raise serializers.ValidationError("An ISO 3166-1 alpha-2 country code, e.g. GB.")
+
+
 class TravelDocumentSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=[("passport", "Passport"), ("id_card", "Identity card")])
-    number = serializers.CharField(max_length=20)
-    issuing_country = serializers.CharField(min_length=2, max_length=2)
-    nationality = serializers.CharField(min_length=2, max_length=2)
-    expires_on = serializers.DateField()
+    number = serializers.CharField(max_length=20, help_text="5 to 20 letters and digits")
+    issuing_country = serializers.CharField(
+        min_length=2,
+        max_length=2,
+        validators=[_country_code],
+        help_text="The country that issued the document: ISO 3166-1 alpha-2 (GB, ES; XK for Kosovo), any case",
+    )
+    nationality = serializers.CharField(
+        min_length=2,
+        max_length=2,
+        validators=[_country_code],
+        help_text="The holder's nationality as printed in the document: ISO 3166-1 alpha-2, any case",
+    )
+    expires_on = serializers.DateField(help_text="Must be valid until the end of the trip")
 
 
 class PassengerInputSerializer(serializers.Serializer):
     type = serializers.ChoiceField(choices=PassengerType.choices)
-    given_name = serializers.CharField(max_length=60)
-    family_name = serializers.CharField(max_length=60)
+    given_name = serializers.CharField(
+        max_length=NAME_MAX_LENGTH,
+        help_text="As in the passport: letters of Latin script (accents welcome), spaces, hyphens, apostrophes",
+    )
+    family_name = serializers.CharField(max_length=NAME_MAX_LENGTH, help_text="As `given_name`")
     date_of_birth = serializers.DateField(
-        required=False, allow_null=True, help_text="Required for children, infants and trips abroad"
+        required=False, allow_null=True, help_text="From 1900-01-01; required for children, infants and trips abroad"
     )
     document = TravelDocumentSerializer(required=False, help_text="Required when the trip crosses a border")
 
@@ -47,13 +69,34 @@ def passenger_input(data: dict) -> dict:
 
 
 class ContactSerializer(serializers.Serializer):
-    email = serializers.EmailField()
-    phone = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(validators=[email_plain_check])
+    phone = serializers.CharField(
+        max_length=PHONE_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="International format (+44 20 7946 0958); answered and stored as E.164 (+442079460958)",
+    )
+
+    def validate_phone(self, value: str) -> str:
+        try:
+            return phone_e164(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 class BookingCreateInputSerializer(serializers.Serializer):
     offer_id = serializers.CharField(max_length=2000)
-    passengers = PassengerInputSerializer(many=True, min_length=1, max_length=9)
+    passengers = PassengerInputSerializer(
+        many=True,
+        min_length=1,
+        max_length=9,
+        error_messages={
+            "min_length": "Give at least one passenger.",
+            "max_length": "At most 9 passengers travel on one booking.",
+            "empty": "Give at least one passenger.",
+        },
+    )
     contact = ContactSerializer()
 
 
@@ -100,8 +143,14 @@ class PassengerSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     type = serializers.CharField()
-    given_name = serializers.CharField()
-    family_name = serializers.CharField()
+    given_name = serializers.CharField(help_text="As typed")
+    family_name = serializers.CharField(help_text="As typed")
+    given_name_icao = serializers.CharField(
+        help_text="ICAO 9303 transliteration (A-Z and spaces), as on the ticket and boarding pass"
+    )
+    family_name_icao = serializers.CharField(
+        help_text="ICAO 9303 transliteration (A-Z and spaces), as on the ticket and boarding pass"
+    )
     date_of_birth = serializers.SerializerMethodField()
     document = serializers.SerializerMethodField()
     ticket_number = serializers.CharField(allow_null=True)
@@ -144,7 +193,12 @@ class SeatChoiceSerializer(serializers.Serializer):
 
 
 class SeatsInputSerializer(serializers.Serializer):
-    seats = SeatChoiceSerializer(many=True, min_length=1, max_length=9 * 4)
+    seats = SeatChoiceSerializer(
+        many=True,
+        min_length=1,
+        max_length=9 * 4,
+        error_messages={"min_length": "Choose at least one seat.", "empty": "Choose at least one seat."},
+    )
 
 
 class PaymentSummarySerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from apps.bookings.api.serializers import (
     passenger_input,
 )
 from apps.bookings.models import Booking
+from apps.core.api.caching import PersonalDataApi
 from apps.core.api.schema import IDEMPOTENCY_KEY
 from apps.core.idempotency import idempotent
 
@@ -26,7 +27,7 @@ from apps.core.idempotency import idempotent
 READ, BOOK = ApiKeyScope.READ.value, ApiKeyScope.BOOK.value
 
 
-class BookingListCreateApi(ListAPIView):
+class BookingListCreateApi(PersonalDataApi, ListAPIView):
     """`GET`: the bookings the caller may see (a customer their own, an agent their
     partner's, a partner key those it made, an admin all). `POST`: hold an offer for
     passengers (status `held`)."""
@@ -58,7 +59,7 @@ class BookingListCreateApi(ListAPIView):
         return Response(BookingSerializer(booking).data, status=status.HTTP_201_CREATED)
 
 
-class BookingDetailApi(APIView):
+class BookingDetailApi(PersonalDataApi, APIView):
     permission_classes = [HasApiKeyScope]
     required_scopes = {"GET": READ}
 
@@ -70,7 +71,7 @@ class BookingDetailApi(APIView):
         return Response(BookingSerializer(booking, context={"request": request}).data)
 
 
-class BookingSeatsApi(APIView):
+class BookingSeatsApi(PersonalDataApi, APIView):
     """Choose or change seats: all choices apply, or none."""
 
     permission_classes = [HasApiKeyScope]
@@ -90,7 +91,7 @@ class BookingSeatsApi(APIView):
         return Response(BookingSerializer(booking, context={"request": request}).data)
 
 
-class BookingCancellationApi(APIView):
+class BookingCancellationApi(PersonalDataApi, APIView):
     """`GET`: what cancelling now would refund. `POST`: cancel; the refund follows."""
 
     permission_classes = [HasApiKeyScope]
@@ -110,7 +111,7 @@ class BookingCancellationApi(APIView):
         return Response(CancellationSerializer(data).data)
 
 
-class BookingLookupApi(APIView):
+class BookingLookupApi(PersonalDataApi, APIView):
     """For agents and staff: find a customer's booking by its locator and a passenger's
     family name. It stays visible to the caller for `AGENT_LOOKUP_HOURS`; each lookup is
     audited. A wrong name and an unknown locator both answer 404."""

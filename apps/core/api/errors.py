@@ -1,9 +1,17 @@
 """problem+json (RFC 9457) for every API error, in the shape of DESIGN.md §4:
-`{type, title, status, detail, code, errors?}`."""
+`{type, title, status, detail, code, errors?}`.
+
+`errors` is one flat object whatever raised it (a serializer, a service, the parser):
+each key is the path of a field, dotted, with list positions in brackets
+(`passengers[0].family_name`, `contact.email`, `seats[1]`), and each value a list of
+plain sentences. An error about the request as a whole is keyed `non_field_errors`.
+`detail` repeats the first of them as one sentence a person can read:
+"Passenger 1, family name: This field is required."."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
@@ -36,6 +44,24 @@ _DRF_CODES: list[tuple[type[exceptions.APIException], str, str]] = [
     (exceptions.UnsupportedMediaType, "unsupported_media_type", "This content type is not supported."),
     (exceptions.Throttled, "throttled", "Too many requests; slow down."),
 ]
+
+NON_FIELD_ERRORS = "non_field_errors"
+# What a 401 asks for when the error names no scheme of its own (simplejwt's own challenge).
+DEFAULT_CHALLENGE = 'Bearer realm="api"'
+# Problem headers worth keeping from DRF's own answer.
+_KEPT_HEADERS = ("WWW-Authenticate", "Retry-After", "Allow")
+
+
+class PayloadTooLarge(exceptions.APIException):
+    """Django's RequestDataTooBig met while reading the body: RequestShapeMiddleware
+    refuses such a request first; this keeps the answer the same where it does not run."""
+
+    status_code = 413
+    default_detail = "The request body is too large."
+    default_code = "payload_too_large"
+
+
+_DRF_CODES.append((PayloadTooLarge, "payload_too_large", "The request body is too large."))
 
 
 def problem(*, status_code: int, code: str, title: str, detail: str, errors: Any = None) -> dict[str, Any]:
@@ -89,10 +115,21 @@ def _as_domain_error(exc: Exception) -> Exception:
         if sqlstate in (LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED):
             return TryAgain()
     if isinstance(exc, RequestDataTooBig):
-        return exceptions.ValidationError({"non_field_errors": ["The request body is too large."]})
+        return PayloadTooLarge()
     if isinstance(exc, SuspiciousOperation):
         return exceptions.ParseError("The request was malformed.")
     return exc
+
+
+def _domain_error_headers(exc: DomainError) -> dict[str, str]:
+    headers = {}
+    # An authentication failure names the schemes that would be accepted (RFC 9110 §11.6.1).
+    if exc.status == 401:
+        challenge = getattr(exc, "challenge", None) or getattr(exc, "auth_header", None)
+        headers["WWW-Authenticate"] = challenge or DEFAULT_CHALLENGE
+    if exc.retry_after is not None:
+        headers["Retry-After"] = str(max(1, int(exc.retry_after)))
+    return headers
 
 
 def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
@@ -103,8 +140,9 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
         return response
     exc = _as_domain_error(exc)
     if isinstance(exc, DomainError):
-        body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=exc.errors)
-        return problem_response(body)
+        errors = flatten_errors(exc.errors) if exc.errors else None
+        body = problem(status_code=exc.status, code=exc.code, title=exc.title, detail=exc.detail, errors=errors)
+        return problem_response(body, headers=_domain_error_headers(exc))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -129,26 +167,78 @@ def problem_exception_handler(exc: Exception, context: dict) -> Response | None:
             break
     errors = None
     if isinstance(exc, exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        detail = _first_error_sentence(errors)
+        errors = flatten_errors(exc.detail)
+        detail = error_sentence(errors)
     else:
         detail = _detail_text(exc.detail)
     body = problem(status_code=response.status_code, code=code, title=title, detail=detail, errors=errors)
-    headers = {k: v for k, v in response.items() if k in ("WWW-Authenticate", "Retry-After", "Allow")}
+    headers = {k: v for k, v in response.items() if k in _KEPT_HEADERS}
     return problem_response(body, headers=headers)
 
 
-def _first_error_sentence(errors: Any, prefix: str = "") -> str:
-    """A human sentence naming the first invalid field, e.g. "origin: Unknown airport."."""
-    if isinstance(errors, dict):
-        for field, value in errors.items():
-            name = field if field == "non_field_errors" else f"{prefix}{field}"
-            if field == "non_field_errors":
-                return _first_error_sentence(value, prefix)
-            return _first_error_sentence(value, f"{name}: " if not isinstance(value, dict) else f"{name}.")
-    if isinstance(errors, list) and errors:
-        first = errors[0]
-        if isinstance(first, (dict, list)):
-            return _first_error_sentence(first, prefix)
-        return f"{prefix}{first}"
-    return f"{prefix}{errors}"
+def _is_index(key: Any) -> bool:
+    return isinstance(key, int) or (isinstance(key, str) and key.isdigit())
+
+
+def flatten_errors(errors: Any) -> dict[str, list[str]]:
+    """DRF's nested errors (dicts of lists of dicts, `{"passengers": {"0": ...}}` from
+    list fields) as one flat object keyed by path: `{"passengers[0].family_name": [...]}`."""
+    flat: dict[str, list[str]] = {}
+
+    def add(path: str, message: Any) -> None:
+        flat.setdefault(path or NON_FIELD_ERRORS, []).append(str(message))
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key == NON_FIELD_ERRORS:
+                    child = path
+                elif _is_index(key):
+                    child = f"{path}[{key}]"
+                else:
+                    child = f"{path}.{key}" if path else str(key)
+                walk(inner, child)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                if isinstance(item, (dict, list, tuple)):
+                    walk(item, f"{path}[{index}]")
+                else:
+                    add(path, item)
+        else:
+            add(path, value)
+
+    walk(errors, "")
+    return flat
+
+
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _singular(word: str) -> str:
+    for plural, single in (("ies", "y"), ("xes", "x"), ("s", "")):
+        if word.endswith(plural) and len(word) > len(plural) + 1:
+            return word[: -len(plural)] + single
+    return word
+
+
+def field_label(path: str) -> str:
+    """`passengers[0].family_name` as a person would say it: "Passenger 1, family name"."""
+    words: list[str] = []
+    for name, index in _PATH_PART.findall(path):
+        if index and words:
+            words[-1] = f"{_singular(words[-1])} {int(index) + 1}"
+        elif index:
+            words.append(f"item {int(index) + 1}")
+        elif name != NON_FIELD_ERRORS:
+            words.append(name.replace("_", " "))
+    label = ", ".join(words)
+    return label[:1].upper() + label[1:]
+
+
+def error_sentence(errors: dict[str, list[str]]) -> str:
+    """The first error as a sentence, e.g. "Passenger 1, family name: This field is required."."""
+    for path, messages in errors.items():
+        message = messages[0] if messages else "This value is not valid."
+        label = field_label(path)
+        return f"{label}: {message}" if label else message
+    return "Some fields are not valid."

@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import ApiKeyScope
 from apps.accounts.permissions import HasApiKeyScope
+from apps.core.api.caching import PersonalDataApi
 from apps.core.api.schema import IDEMPOTENCY_KEY
 from apps.core.idempotency import idempotent
 from apps.payments import services
@@ -19,7 +20,7 @@ from apps.payments.providers import get_provider
 logger = logging.getLogger(__name__)
 
 
-class PaymentCreateApi(APIView):
+class PaymentCreateApi(PersonalDataApi, APIView):
     """Pay a held booking in full. 201: paid, the booking is confirmed and tickets are
     issued. 202: the bank asks for 3-D Secure; send the customer to `next_action`, and
     read the booking again (or wait for your webhook) for the result."""

@@ -11,7 +11,7 @@ def seats_expire_with_their_hold(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("bookings", "0004_encrypt_passenger_documents"),
+        ("bookings", "0005_passenger_icao_names"),
         ("inventory", "0003_seat_assignment_expires_at"),
     ]
 
