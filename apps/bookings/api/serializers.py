@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from apps.bookings import selectors
 from apps.bookings.models import Booking, PassengerType
+from apps.core.api.fields import AmountField
 from apps.core.privacy import mask_date, mask_document_number
 from apps.inventory import selectors as inventory_selectors
 from apps.inventory.api.serializers import SliceSerializer
@@ -65,7 +66,7 @@ class BookingLookupInputSerializer(serializers.Serializer):
 class PassengerSeatSerializer(serializers.Serializer):
     flight_id = serializers.IntegerField()
     designator = serializers.CharField()
-    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    price = AmountField()
 
 
 def documents_visible_to(*, booking: Booking, request) -> bool:
@@ -151,9 +152,9 @@ class PaymentSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     provider = serializers.CharField()
     status = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = AmountField()
     currency = serializers.CharField()
-    amount_refunded = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount_refunded = AmountField()
     failure_code = serializers.CharField()
     created_at = serializers.DateTimeField()
     succeeded_at = serializers.DateTimeField(allow_null=True)
@@ -163,7 +164,7 @@ class RefundSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     payment_id = serializers.IntegerField()
     status = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = AmountField()
     currency = serializers.CharField()
     reason = serializers.CharField()
     reason_label = serializers.CharField(source="get_reason_display")
@@ -197,7 +198,7 @@ class BookingSerializer(serializers.Serializer):
     status = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     hold_expires_at = serializers.DateTimeField(allow_null=True)
-    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total_amount = AmountField()
     currency = serializers.CharField()
     contact = serializers.SerializerMethodField()
     passengers = serializers.SerializerMethodField()
@@ -250,8 +251,8 @@ class BookingSerializer(serializers.Serializer):
 
 
 class CancellationQuoteSerializer(serializers.Serializer):
-    refund_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    paid_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    refund_amount = AmountField()
+    paid_amount = AmountField()
     currency = serializers.CharField()
     reason = serializers.CharField()
 

@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -18,9 +18,20 @@ from apps.bookings.api.serializers import (
     SeatsInputSerializer,
     passenger_input,
 )
+from apps.bookings.errors import BookingNotChangeable, BookingNotFound, PassengersInvalid, SeatChoiceInvalid
 from apps.bookings.models import Booking
-from apps.core.api.schema import IDEMPOTENCY_KEY
+from apps.core.api.schema import NOT_FOUND, VALIDATION_ERROR, answers
+from apps.core.errors import TryAgain
 from apps.core.idempotency import idempotent
+from apps.inventory.errors import (
+    HoldReleased,
+    OfferExpired,
+    OfferInvalid,
+    PriceChanged,
+    SeatNotAllowed,
+    SeatUnavailable,
+    SoldOut,
+)
 
 # Partner keys need the scope named per method (see HasApiKeyScope); users are not limited.
 READ, BOOK = ApiKeyScope.READ.value, ApiKeyScope.BOOK.value
@@ -40,9 +51,40 @@ class BookingListCreateApi(ListAPIView):
             return Booking.objects.none()
         return selectors.booking_list(user=self.request.user)
 
+    @answers(VALIDATION_ERROR, NOT_FOUND)  # page_size out of range, a page past the last
+    def get(self, request: Request, *args, **kwargs) -> Response:
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
-        request=BookingCreateInputSerializer, responses={201: BookingSerializer}, parameters=[IDEMPOTENCY_KEY]
+        request=BookingCreateInputSerializer,
+        responses={201: BookingSerializer},
+        examples=[
+            OpenApiExample(
+                "One adult",
+                request_only=True,
+                value={
+                    "offer_id": "an `id` from flights/search/",
+                    "passengers": [
+                        {
+                            "type": "adult",
+                            "given_name": "Ada",
+                            "family_name": "Lovelace",
+                            "date_of_birth": "1985-04-12",
+                            "document": {
+                                "type": "passport",
+                                "number": "P1234567",
+                                "issuing_country": "GB",
+                                "nationality": "GB",
+                                "expires_on": "2036-01-01",
+                            },
+                        }
+                    ],
+                    "contact": {"email": "ada@example.com", "phone": "+442071838750"},
+                },
+            )
+        ],
     )
+    @answers(OfferInvalid, PassengersInvalid, OfferExpired, SoldOut, PriceChanged, TryAgain)
     @idempotent
     def post(self, request: Request) -> Response:
         payload = BookingCreateInputSerializer(data=request.data)
@@ -63,6 +105,7 @@ class BookingDetailApi(APIView):
     required_scopes = {"GET": READ}
 
     @extend_schema(responses=BookingSerializer)
+    @answers(BookingNotFound, TryAgain)
     def get(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
         if services.booking_expire_if_due(booking=booking).status != booking.status:
@@ -77,6 +120,15 @@ class BookingSeatsApi(APIView):
     required_scopes = {"PUT": BOOK}
 
     @extend_schema(request=SeatsInputSerializer, responses={200: BookingSerializer})
+    @answers(
+        SeatChoiceInvalid,
+        BookingNotFound,
+        BookingNotChangeable,
+        SeatUnavailable,
+        HoldReleased,
+        SeatNotAllowed,
+        TryAgain,
+    )
     def put(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
         payload = SeatsInputSerializer(data=request.data)
@@ -97,11 +149,13 @@ class BookingCancellationApi(APIView):
     required_scopes = {"GET": READ, "POST": BOOK}
 
     @extend_schema(responses={200: CancellationQuoteSerializer})
+    @answers(BookingNotFound, BookingNotChangeable)
     def get(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
         return Response(CancellationQuoteSerializer(services.booking_cancellation_quote(booking=booking)).data)
 
-    @extend_schema(request=None, responses={200: CancellationSerializer}, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(request=None, responses={200: CancellationSerializer})
+    @answers(BookingNotFound, BookingNotChangeable, TryAgain)
     @idempotent
     def post(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
@@ -118,6 +172,7 @@ class BookingLookupApi(APIView):
     permission_classes = [IsAuthenticated, MayLookUpBookings]
 
     @extend_schema(request=BookingLookupInputSerializer, responses={200: BookingSerializer})
+    @answers(BookingNotFound)
     def post(self, request: Request) -> Response:
         payload = BookingLookupInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
