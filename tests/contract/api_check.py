@@ -11,7 +11,7 @@ to the parameters of those names, most of the time; the rest is fuzzed).
 
 Environment: API_CHECK_DATABASE, API_CHECK_REDIS_URL (cache and throttles; default
 TEST_CACHE_URL, else redis://127.0.0.1:6379/12), API_CHECK_MAX_EXAMPLES (cases per
-operation and phase, default 25), API_CHECK_SEED (default 1, for a reproducible run),
+operation and phase, default 20), API_CHECK_SEED (default 1, for a reproducible run),
 BENCH_PG_URL (the PostgreSQL server, as for the benchmarks). Reports are written to
 test-artifacts/api-check/."""
 
@@ -34,7 +34,7 @@ from tests.bench.server import HOST, Server
 
 DATABASE = os.environ.get("API_CHECK_DATABASE", "flightbook_api_check")
 REDIS_URL = os.environ.get("API_CHECK_REDIS_URL") or os.environ.get("TEST_CACHE_URL") or "redis://127.0.0.1:6379/12"
-MAX_EXAMPLES = int(os.environ.get("API_CHECK_MAX_EXAMPLES", "25"))
+MAX_EXAMPLES = int(os.environ.get("API_CHECK_MAX_EXAMPLES", "20"))
 SEED = os.environ.get("API_CHECK_SEED", "1")
 ARTIFACTS = REPO_ROOT / "test-artifacts" / "api-check"
 PASSWORD = "api-check-password-0123"

@@ -201,6 +201,15 @@ class ApiSchema(AutoSchema):
                 schema["minItems"] = 1
             if field.max_length is not None:
                 schema["maxItems"] = field.max_length
+        # A text field trims its input and refuses what is left blank: it needs a non-space character.
+        if (
+            direction == "request"
+            and type(field) is serializers.CharField
+            and field.trim_whitespace
+            and not field.allow_blank
+            and "pattern" not in schema
+        ):
+            schema["pattern"] = r"\S"
         # drf-spectacular allows a minus sign in every decimal string; not below a floor of 0.
         if (
             isinstance(field, serializers.DecimalField)
