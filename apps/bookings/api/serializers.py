@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from itertools import groupby
 
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
 from apps.bookings import selectors
@@ -56,6 +56,31 @@ class BookingCreateInputSerializer(serializers.Serializer):
     offer_id = serializers.CharField(max_length=2000)
     passengers = PassengerInputSerializer(many=True, min_length=1, max_length=9)
     contact = ContactSerializer()
+
+
+BOOKING_CREATE_EXAMPLE = OpenApiExample(
+    "One adult",
+    request_only=True,
+    value={
+        "offer_id": "an `id` from flights/search/",
+        "passengers": [
+            {
+                "type": "adult",
+                "given_name": "Ada",
+                "family_name": "Lovelace",
+                "date_of_birth": "1985-04-12",
+                "document": {
+                    "type": "passport",
+                    "number": "P1234567",
+                    "issuing_country": "GB",
+                    "nationality": "GB",
+                    "expires_on": "2036-01-01",
+                },
+            }
+        ],
+        "contact": {"email": "ada@example.com", "phone": "+442071838750"},
+    },
+)
 
 
 class BookingLookupInputSerializer(serializers.Serializer):

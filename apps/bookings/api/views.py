@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.generics import ListAPIView
 from rest_framework.permissions import IsAuthenticated
@@ -10,6 +10,7 @@ from apps.accounts.models import ApiKeyScope
 from apps.accounts.permissions import HasApiKeyScope, MayLookUpBookings
 from apps.bookings import selectors, services
 from apps.bookings.api.serializers import (
+    BOOKING_CREATE_EXAMPLE,
     BookingCreateInputSerializer,
     BookingLookupInputSerializer,
     BookingSerializer,
@@ -20,7 +21,7 @@ from apps.bookings.api.serializers import (
 )
 from apps.bookings.errors import BookingNotChangeable, BookingNotFound, PassengersInvalid, SeatChoiceInvalid
 from apps.bookings.models import Booking
-from apps.core.api.schema import NOT_FOUND, VALIDATION_ERROR, answers
+from apps.core.api.schema import answers
 from apps.core.errors import TryAgain
 from apps.core.idempotency import idempotent
 from apps.inventory.errors import (
@@ -51,38 +52,10 @@ class BookingListCreateApi(ListAPIView):
             return Booking.objects.none()
         return selectors.booking_list(user=self.request.user)
 
-    @answers(VALIDATION_ERROR, NOT_FOUND)  # page_size out of range, a page past the last
-    def get(self, request: Request, *args, **kwargs) -> Response:
-        return super().get(request, *args, **kwargs)
-
     @extend_schema(
         request=BookingCreateInputSerializer,
         responses={201: BookingSerializer},
-        examples=[
-            OpenApiExample(
-                "One adult",
-                request_only=True,
-                value={
-                    "offer_id": "an `id` from flights/search/",
-                    "passengers": [
-                        {
-                            "type": "adult",
-                            "given_name": "Ada",
-                            "family_name": "Lovelace",
-                            "date_of_birth": "1985-04-12",
-                            "document": {
-                                "type": "passport",
-                                "number": "P1234567",
-                                "issuing_country": "GB",
-                                "nationality": "GB",
-                                "expires_on": "2036-01-01",
-                            },
-                        }
-                    ],
-                    "contact": {"email": "ada@example.com", "phone": "+442071838750"},
-                },
-            )
-        ],
+        examples=[BOOKING_CREATE_EXAMPLE],
     )
     @answers(OfferInvalid, PassengersInvalid, OfferExpired, SoldOut, PriceChanged, TryAgain)
     @idempotent

@@ -240,6 +240,8 @@ class ApiSchema(AutoSchema):
             isinstance(authenticator, SessionAuthentication) for authenticator in authenticators
         ):
             found.append(PERMISSION_DENIED)  # a browser session without its CSRF token
+        if method == "GET" and self._is_list_view() and self._get_paginator():
+            found += [VALIDATION_ERROR, NOT_FOUND]  # `page_size` out of range; a page past the last
         if self._idempotent():
             found += [VALIDATION_ERROR, _answer(IdempotencyInProgress), _answer(IdempotencyMismatch)]
         if view.get_throttles():
