@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help venv run serve worker test test-fast lint fmt migrations-check check-deploy chromium clean bench bench-search bench-booking
+.PHONY: help venv run serve worker test test-fast lint fmt migrations-check check-deploy api-check chromium clean bench bench-search bench-booking
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ check-deploy: $(INSTALLED) ## manage.py check --deploy under production settings
 	REDIS_URL=redis://127.0.0.1:6379/0 \
 	FIELD_ENCRYPTION_KEYS=$$($(BIN)/python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())') \
 	$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+api-check: $(INSTALLED) ## Fuzz the OpenAPI contract with schemathesis (customer, then partner key) on a served copy; fails on any finding
+	$(BIN)/python -m tests.contract.api_check
 
 chromium: ## Make sure Debian's Chromium is there for the browser tests (installs it as root)
 	@test -x /usr/bin/chromium || { \

@@ -57,15 +57,22 @@ class HasApiKeyScope(BasePermission):
     in `required_scopes` (e.g. `{"GET": "read", "POST": "book"}`). A method the view does
     not name is refused to keys. Users (JWT, session) are not limited by scopes."""
 
+    @staticmethod
+    def _scope_for(view: Any, method: str) -> str | None:
+        method = "GET" if method in ("HEAD", "OPTIONS") else method
+        return getattr(view, "required_scopes", {}).get(method)
+
+    def api_keys_accepted(self, view: Any, method: str) -> bool:
+        """For the OpenAPI document: whether a key with the right scope may call this."""
+        return self._scope_for(view, method) is not None
+
     def has_permission(self, request: Request, view: Any) -> bool:
         principal = request.user
         if principal is None or not principal.is_authenticated:
             return False
         if not isinstance(principal, PartnerKeyPrincipal):
             return True
-        required = getattr(view, "required_scopes", {})
-        method = "GET" if request.method in ("HEAD", "OPTIONS") else request.method
-        scope = required.get(method)
+        scope = self._scope_for(view, request.method)
         if scope is None:
             raise InsufficientScope("API keys cannot be used here.")
         if not principal.has_scope(scope):
@@ -77,6 +84,9 @@ class MayLookUpBookings(BasePermission):
     """Agents and staff only (see `user_may_look_up_bookings`)."""
 
     message = "Only agents may look up bookings."
+
+    def api_keys_accepted(self, view: Any, method: str) -> bool:
+        return False  # a key is no agent: user_may_look_up_bookings refuses it
 
     def has_permission(self, request: Request, view: Any) -> bool:
         if request.user is None or not request.user.is_authenticated:

@@ -103,8 +103,8 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
         key = request.headers.get(HEADER)
         if key is None:
             return handler(view, request, *args, **kwargs)
-        if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-            raise ValidationError({HEADER: [f"Use 1 to {MAX_KEY_LENGTH} printable characters."]})
+        if not 1 <= len(key) <= MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
+            raise ValidationError({HEADER: [f"Use 1 to {MAX_KEY_LENGTH} printable ASCII characters."]})
         record, owner = _claim(client=client_ident(request), key=key, fingerprint=_fingerprint(request))
         if not owner:
             return Response(
@@ -130,6 +130,7 @@ def idempotent(handler: Callable[..., Response]) -> Callable[..., Response]:
             _finish(record, response)
         return response
 
+    wrapper.idempotent = True  # the OpenAPI document lists the header and its answers
     return wrapper
 
 

@@ -212,7 +212,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "apps.core.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apps.core.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "apps.core.api.errors.problem_exception_handler",
     # JSON only, refusing deep nesting and NUL characters (apps/core/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": ["apps.core.api.parsers.JSONParser"],

@@ -44,15 +44,25 @@ def _healthy(port: int) -> bool:
 class Server:
     """One gunicorn master and its workers, in their own process group."""
 
-    def __init__(self, *, label: str, database: str, cache_prefix: str) -> None:
+    def __init__(
+        self,
+        *,
+        label: str,
+        database: str,
+        cache_prefix: str,
+        env: dict[str, str] | None = None,
+        artifacts: Path = ARTIFACTS,
+    ) -> None:
         self.label, self.database, self.cache_prefix = label, database, cache_prefix
+        self.extra_env = env or {}  # on top of the bench environment (e.g. another Redis)
+        self.artifacts = artifacts
         self.port = 0
         self.process: subprocess.Popen | None = None
         self._metrics_dir: tempfile.TemporaryDirectory | None = None
-        self.log_path = ARTIFACTS / f"gunicorn-{label}.log"
+        self.log_path = artifacts / f"gunicorn-{label}.log"
 
     def start(self) -> Server:
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        self.artifacts.mkdir(parents=True, exist_ok=True)
         self._metrics_dir = tempfile.TemporaryDirectory(prefix="flightbook-bench-metrics-")
         env = django_env(
             database=self.database,
@@ -60,6 +70,7 @@ class Server:
             PROMETHEUS_MULTIPROC_DIR=self._metrics_dir.name,
             WEB_CONCURRENCY=WEB_CONCURRENCY,
             LOG_LEVEL="WARNING",
+            **self.extra_env,
         )
         gunicorn = Path(sys.executable).with_name("gunicorn")
         for attempt in range(3):

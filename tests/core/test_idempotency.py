@@ -115,6 +115,15 @@ class TestReplays:
         assert "Idempotency-Key" in response.json()["errors"]
         assert Booking.objects.count() == 0
 
+    def test_key_outside_printable_ascii_is_a_validation_error(self, customer_client):
+        response = customer_client.post(
+            "/api/v1/bookings/", _booking_body(FareClassFactory()), format="json", HTTP_IDEMPOTENCY_KEY="clé-1"
+        )
+        assert response.status_code == 400
+        assert response.json()["code"] == "validation_error"
+        assert "Idempotency-Key" in response.json()["errors"]
+        assert Booking.objects.count() == 0
+
     def test_keys_older_than_a_day_are_pruned(self, customer_client):
         customer_client.post(
             "/api/v1/bookings/", _booking_body(FareClassFactory()), format="json", HTTP_IDEMPOTENCY_KEY="old"

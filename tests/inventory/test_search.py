@@ -229,6 +229,8 @@ def test_booking_from_a_cached_offer_still_rechecks_availability(client, airport
     ("params", "field"),
     [
         ({"origin": "XXX"}, "origin"),
+        ({"origin": "L1R"}, "origin"),
+        ({"origin": "LHR "}, "origin"),
         ({"destination": "LHR"}, "destination"),
         ({"departure_date": "2020-01-01"}, "departure_date"),
         ({"departure_date": "next friday"}, "departure_date"),
@@ -241,6 +243,9 @@ def test_booking_from_a_cached_offer_still_rechecks_availability(client, airport
         ({"max_stops": 3}, "max_stops"),
         ({"airlines": "B@"}, "airlines"),
         ({"departure_from": "25:00"}, "departure_from"),
+        ({"page_size": 0}, "page_size"),
+        ({"page_size": 101}, "page_size"),
+        ({"page_size": "ten"}, "page_size"),
     ],
 )
 def test_bad_input_answers_400_naming_the_field(client, airports, params, field):

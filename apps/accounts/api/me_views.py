@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import logout
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import BasePermission
@@ -12,13 +13,18 @@ from rest_framework.views import APIView
 
 from apps.accounts import privacy
 from apps.accounts.models import User
+from apps.accounts.privacy import ErasureBlocked
 from apps.core.api.caching import PersonalDataApi
+from apps.core.api.schema import answers
 
 
 class IsPerson(BasePermission):
     """A signed-in person (session or JWT); a partner's API key has no "me"."""
 
     message = "This endpoint is for a person's own account; API keys have none."
+
+    def api_keys_accepted(self, view, method: str) -> bool:
+        return False
 
     def has_permission(self, request: Request, view) -> bool:
         return isinstance(request.user, User) and request.user.is_authenticated
@@ -54,11 +60,9 @@ class MeApi(PersonalDataApi, APIView):
 
     @extend_schema(
         request=ErasureInputSerializer,
-        responses={
-            204: OpenApiResponse(description="Erased: the account is closed and its tokens revoked"),
-            409: OpenApiResponse(description="problem+json `erasure_blocked`, listing the bookings in `errors`"),
-        },
+        responses={204: OpenApiResponse(description="Erased: the account is closed and its tokens revoked")},
     )
+    @answers(ErasureBlocked)  # its `errors.locators` lists the bookings in the way
     def delete(self, request: Request) -> Response:
         payload = ErasureInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -73,6 +77,6 @@ class MeExportApi(PersonalDataApi, APIView):
 
     permission_classes = [IsPerson]
 
-    @extend_schema(responses={200: OpenApiResponse(description="The export, as JSON")})
+    @extend_schema(responses={200: OpenApiResponse(OpenApiTypes.OBJECT, description="The export, as JSON")})
     def get(self, request: Request) -> Response:
         return Response(privacy.personal_data_export(user=request.user, actor=request.user))

@@ -22,14 +22,3 @@ class TokenPairSerializer(serializers.Serializer):
 
 class RefreshInputSerializer(serializers.Serializer):
     refresh = serializers.CharField()
-
-
-class AuthProblemSerializer(serializers.Serializer):
-    """application/problem+json (DESIGN.md §4)."""
-
-    type = serializers.URLField()
-    title = serializers.CharField()
-    status = serializers.IntegerField()
-    detail = serializers.CharField()
-    code = serializers.CharField(help_text="A stable machine word, e.g. `otp_required`.")
-    errors = serializers.DictField(required=False, help_text="Per-field messages (`validation_error` only).")

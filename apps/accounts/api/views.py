@@ -13,21 +13,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts import selectors, services
-from apps.accounts.api.serializers import (
-    AuthProblemSerializer,
-    RefreshInputSerializer,
-    TokenObtainInputSerializer,
-    TokenPairSerializer,
+from apps.accounts.api.serializers import RefreshInputSerializer, TokenObtainInputSerializer, TokenPairSerializer
+from apps.accounts.errors import (
+    EmailUnverified,
+    InvalidCredentials,
+    LoginLocked,
+    MfaEnrolmentRequired,
+    OtpInvalid,
+    OtpRequired,
+    OtpThrottled,
+    TokenInvalid,
+    TokenRevoked,
 )
-from apps.accounts.errors import InvalidCredentials, LoginLocked
 from apps.accounts.models import User
 from apps.core.api.caching import PersonalDataApi
-
-PROBLEM = "application/problem+json"
-
-
-def _problem(description: str) -> OpenApiResponse:
-    return OpenApiResponse(response=AuthProblemSerializer, description=description)
+from apps.core.api.schema import answers
 
 
 def _password_check(request: Request, *, email: str, password: str) -> User:
@@ -51,23 +51,11 @@ class TokenObtainApi(PersonalDataApi, APIView):
     @extend_schema(
         summary="Sign in: email and password (+ OTP) for an access and a refresh token",
         request=TokenObtainInputSerializer,
-        responses={
-            200: TokenPairSerializer,
-            (400, PROBLEM): _problem("`validation_error`: a field is missing or malformed."),
-            (401, PROBLEM): _problem(
-                "`invalid_credentials`: wrong email or password. `otp_required`: the account has two-factor "
-                "authentication and `otp` was not sent. `otp_invalid`: the code is wrong or was used already."
-            ),
-            (403, PROBLEM): _problem(
-                "`mfa_enrolment_required`: a staff account without a two-factor device (enrol at /accounts/mfa/). "
-                "`email_unverified`: the email address was never confirmed."
-            ),
-            (429, PROBLEM): _problem(
-                "`too_many_login_attempts`: five failures for this account within five minutes lock it for a while. "
-                "`otp_throttled`: too many wrong codes. `throttled`: too many requests."
-            ),
-        },
+        responses={200: TokenPairSerializer},
         auth=[],
+    )
+    @answers(
+        InvalidCredentials, OtpRequired, OtpInvalid, MfaEnrolmentRequired, EmailUnverified, LoginLocked, OtpThrottled
     )
     def post(self, request: Request) -> Response:
         payload = TokenObtainInputSerializer(data=request.data)
@@ -86,16 +74,10 @@ class TokenRefreshApi(PersonalDataApi, APIView):
         summary="Rotate: a refresh token for a new access and refresh token",
         description="Each refresh token works once; the old one is refused from then on.",
         request=RefreshInputSerializer,
-        responses={
-            200: TokenPairSerializer,
-            (400, PROBLEM): _problem("`validation_error`: `refresh` is missing."),
-            (401, PROBLEM): _problem(
-                "`token_invalid`: the refresh token is malformed, expired, signed out or already used. "
-                "`token_revoked`: issued before the password changed."
-            ),
-        },
+        responses={200: TokenPairSerializer},
         auth=[],
     )
+    @answers(TokenInvalid, TokenRevoked)
     def post(self, request: Request) -> Response:
         payload = RefreshInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -110,13 +92,10 @@ class LogoutApi(PersonalDataApi, APIView):
     @extend_schema(
         summary="Sign out: the refresh token stops working",
         request=RefreshInputSerializer,
-        responses={
-            204: OpenApiResponse(description="Signed out."),
-            (400, PROBLEM): _problem("`validation_error`: `refresh` is missing."),
-            (401, PROBLEM): _problem("`token_invalid`: the refresh token is malformed, expired or already used."),
-        },
+        responses={204: OpenApiResponse(description="Signed out.")},
         auth=[],
     )
+    @answers(TokenInvalid)
     def post(self, request: Request) -> Response:
         payload = RefreshInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

@@ -3,12 +3,13 @@ from __future__ import annotations
 from itertools import groupby
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field
 from rest_framework import serializers
 
 from apps.bookings import selectors
 from apps.bookings.models import Booking, PassengerType
 from apps.bookings.names import NAME_MAX_LENGTH
+from apps.core.api.fields import AmountField
 from apps.core.countries import is_country_code
 from apps.core.privacy import mask_date, mask_document_number
 from apps.core.validators import PHONE_MAX_LENGTH, email_plain_check, phone_e164
@@ -100,6 +101,31 @@ class BookingCreateInputSerializer(serializers.Serializer):
     contact = ContactSerializer()
 
 
+BOOKING_CREATE_EXAMPLE = OpenApiExample(
+    "One adult",
+    request_only=True,
+    value={
+        "offer_id": "an `id` from flights/search/",
+        "passengers": [
+            {
+                "type": "adult",
+                "given_name": "Ada",
+                "family_name": "Lovelace",
+                "date_of_birth": "1985-04-12",
+                "document": {
+                    "type": "passport",
+                    "number": "P1234567",
+                    "issuing_country": "GB",
+                    "nationality": "GB",
+                    "expires_on": "2036-01-01",
+                },
+            }
+        ],
+        "contact": {"email": "ada@example.com", "phone": "+442071838750"},
+    },
+)
+
+
 class BookingLookupInputSerializer(serializers.Serializer):
     locator = serializers.CharField(min_length=6, max_length=6)
     family_name = serializers.CharField(max_length=60)
@@ -108,7 +134,7 @@ class BookingLookupInputSerializer(serializers.Serializer):
 class PassengerSeatSerializer(serializers.Serializer):
     flight_id = serializers.IntegerField()
     designator = serializers.CharField()
-    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    price = AmountField()
 
 
 def documents_visible_to(*, booking: Booking, request) -> bool:
@@ -205,9 +231,9 @@ class PaymentSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     provider = serializers.CharField()
     status = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = AmountField()
     currency = serializers.CharField()
-    amount_refunded = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount_refunded = AmountField()
     failure_code = serializers.CharField()
     created_at = serializers.DateTimeField()
     succeeded_at = serializers.DateTimeField(allow_null=True)
@@ -217,7 +243,7 @@ class RefundSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     payment_id = serializers.IntegerField()
     status = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = AmountField()
     currency = serializers.CharField()
     reason = serializers.CharField()
     reason_label = serializers.CharField(source="get_reason_display")
@@ -251,7 +277,7 @@ class BookingSerializer(serializers.Serializer):
     status = serializers.SerializerMethodField()
     created_at = serializers.DateTimeField()
     hold_expires_at = serializers.DateTimeField(allow_null=True)
-    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total_amount = AmountField()
     currency = serializers.CharField()
     contact = serializers.SerializerMethodField()
     passengers = serializers.SerializerMethodField()
@@ -304,8 +330,8 @@ class BookingSerializer(serializers.Serializer):
 
 
 class CancellationQuoteSerializer(serializers.Serializer):
-    refund_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
-    paid_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    refund_amount = AmountField()
+    paid_amount = AmountField()
     currency = serializers.CharField()
     reason = serializers.CharField()
 

@@ -10,6 +10,7 @@ from apps.accounts.models import ApiKeyScope
 from apps.accounts.permissions import HasApiKeyScope, MayLookUpBookings
 from apps.bookings import selectors, services
 from apps.bookings.api.serializers import (
+    BOOKING_CREATE_EXAMPLE,
     BookingCreateInputSerializer,
     BookingLookupInputSerializer,
     BookingSerializer,
@@ -18,10 +19,21 @@ from apps.bookings.api.serializers import (
     SeatsInputSerializer,
     passenger_input,
 )
+from apps.bookings.errors import BookingNotChangeable, BookingNotFound, PassengersInvalid, SeatChoiceInvalid
 from apps.bookings.models import Booking
 from apps.core.api.caching import PersonalDataApi
-from apps.core.api.schema import IDEMPOTENCY_KEY
+from apps.core.api.schema import answers
+from apps.core.errors import TryAgain
 from apps.core.idempotency import idempotent
+from apps.inventory.errors import (
+    HoldReleased,
+    OfferExpired,
+    OfferInvalid,
+    PriceChanged,
+    SeatNotAllowed,
+    SeatUnavailable,
+    SoldOut,
+)
 
 # Partner keys need the scope named per method (see HasApiKeyScope); users are not limited.
 READ, BOOK = ApiKeyScope.READ.value, ApiKeyScope.BOOK.value
@@ -42,8 +54,11 @@ class BookingListCreateApi(PersonalDataApi, ListAPIView):
         return selectors.booking_list(user=self.request.user)
 
     @extend_schema(
-        request=BookingCreateInputSerializer, responses={201: BookingSerializer}, parameters=[IDEMPOTENCY_KEY]
+        request=BookingCreateInputSerializer,
+        responses={201: BookingSerializer},
+        examples=[BOOKING_CREATE_EXAMPLE],
     )
+    @answers(OfferInvalid, PassengersInvalid, OfferExpired, SoldOut, PriceChanged, TryAgain)
     @idempotent
     def post(self, request: Request) -> Response:
         payload = BookingCreateInputSerializer(data=request.data)
@@ -64,6 +79,7 @@ class BookingDetailApi(PersonalDataApi, APIView):
     required_scopes = {"GET": READ}
 
     @extend_schema(responses=BookingSerializer)
+    @answers(BookingNotFound, TryAgain)
     def get(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
         if services.booking_expire_if_due(booking=booking).status != booking.status:
@@ -78,6 +94,15 @@ class BookingSeatsApi(PersonalDataApi, APIView):
     required_scopes = {"PUT": BOOK}
 
     @extend_schema(request=SeatsInputSerializer, responses={200: BookingSerializer})
+    @answers(
+        SeatChoiceInvalid,
+        BookingNotFound,
+        BookingNotChangeable,
+        SeatUnavailable,
+        HoldReleased,
+        SeatNotAllowed,
+        TryAgain,
+    )
     def put(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
         payload = SeatsInputSerializer(data=request.data)
@@ -98,11 +123,13 @@ class BookingCancellationApi(PersonalDataApi, APIView):
     required_scopes = {"GET": READ, "POST": BOOK}
 
     @extend_schema(responses={200: CancellationQuoteSerializer})
+    @answers(BookingNotFound, BookingNotChangeable)
     def get(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
         return Response(CancellationQuoteSerializer(services.booking_cancellation_quote(booking=booking)).data)
 
-    @extend_schema(request=None, responses={200: CancellationSerializer}, parameters=[IDEMPOTENCY_KEY])
+    @extend_schema(request=None, responses={200: CancellationSerializer})
+    @answers(BookingNotFound, BookingNotChangeable, TryAgain)
     @idempotent
     def post(self, request: Request, locator: str) -> Response:
         booking = selectors.booking_get(locator=locator, user=request.user)
@@ -119,6 +146,7 @@ class BookingLookupApi(PersonalDataApi, APIView):
     permission_classes = [IsAuthenticated, MayLookUpBookings]
 
     @extend_schema(request=BookingLookupInputSerializer, responses={200: BookingSerializer})
+    @answers(BookingNotFound)
     def post(self, request: Request) -> Response:
         payload = BookingLookupInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)

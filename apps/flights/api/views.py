@@ -1,10 +1,11 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.core.api.schema import NOT_FOUND, VALIDATION_ERROR, answers
 from apps.flights import selectors
 from apps.flights.api.serializers import (
     AirportListSerializer,
@@ -23,8 +24,9 @@ class AirportListApi(APIView):
     @extend_schema(
         operation_id="airports_list",
         parameters=[AirportSearchInputSerializer],
-        responses={200: AirportListSerializer, 400: OpenApiResponse(description="problem+json")},
+        responses={200: AirportListSerializer},
     )
+    @answers(VALIDATION_ERROR)
     def get(self, request: Request) -> Response:
         query = AirportSearchInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -44,7 +46,8 @@ class FlightDetailApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: FlightSerializer, 404: OpenApiResponse(description="problem+json")})
+    @extend_schema(responses={200: FlightSerializer})
+    @answers(NOT_FOUND)
     def get(self, request: Request, flight_id: int) -> Response:
         flight = selectors.flight_get(flight_id=flight_id)
         if flight is None:
@@ -59,8 +62,9 @@ class FlightStatusApi(APIView):
 
     @extend_schema(
         parameters=[FlightStatusInputSerializer],
-        responses={200: FlightSerializer, 400: OpenApiResponse(description="problem+json"), 404: OpenApiResponse()},
+        responses={200: FlightSerializer},
     )
+    @answers(VALIDATION_ERROR, NOT_FOUND)
     def get(self, request: Request) -> Response:
         query = FlightStatusInputSerializer(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.core import clock
+from apps.core.api.fields import AmountField
 from apps.flights import selectors as flight_selectors
 from apps.inventory.models import Cabin, FareClass
 from apps.inventory.offers import PassengerMix
@@ -16,6 +17,8 @@ from apps.inventory.selectors import SORTS, SearchCriteria
 MAX_PASSENGERS = 9
 MAX_DAYS_AHEAD = 365
 AIRLINE_CODE = re.compile(r"^[A-Z0-9]{2}$")
+AIRPORT_CODE = r"^[A-Za-z]{3}$"
+AIRPORT_CODE_ERRORS = {"invalid": "An airport is its three-letter IATA code, e.g. LHR."}
 
 
 def local_iso(moment, tz_name: str) -> str:
@@ -76,14 +79,14 @@ class PassengerCountSerializer(serializers.Serializer):
 class FareSerializer(serializers.Serializer):
     brand = serializers.CharField()
     refundable = serializers.BooleanField()
-    change_fee = serializers.DecimalField(max_digits=12, decimal_places=2)
+    change_fee = AmountField()
     checked_bags = serializers.IntegerField()
 
 
 class OfferSerializer(serializers.Serializer):
     id = serializers.CharField()
     expires_at = serializers.DateTimeField()
-    total_amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    total_amount = AmountField()
     currency = serializers.CharField()
     passengers = serializers.SerializerMethodField()
     slices = serializers.SerializerMethodField()
@@ -110,9 +113,28 @@ class OfferSerializer(serializers.Serializer):
         }
 
 
+class OfferPageSerializer(serializers.Serializer):
+    """A page of offers, in the list shape of every API list."""
+
+    count = serializers.IntegerField(min_value=0, help_text="Offers in all pages")
+    next = serializers.URLField(allow_null=True, help_text="The next page, or null on the last")
+    previous = serializers.URLField(allow_null=True, help_text="The previous page, or null on the first")
+    results = OfferSerializer(many=True)
+
+
 class FlightSearchInputSerializer(serializers.Serializer):
-    origin = serializers.CharField(min_length=3, max_length=3, help_text="IATA airport code")
-    destination = serializers.CharField(min_length=3, max_length=3, help_text="IATA airport code")
+    origin = serializers.RegexField(
+        AIRPORT_CODE,
+        trim_whitespace=False,
+        error_messages=AIRPORT_CODE_ERRORS,
+        help_text="IATA airport code, e.g. LHR (case does not matter)",
+    )
+    destination = serializers.RegexField(
+        AIRPORT_CODE,
+        trim_whitespace=False,
+        error_messages=AIRPORT_CODE_ERRORS,
+        help_text="IATA airport code, e.g. CDG (case does not matter)",
+    )
     departure_date = serializers.DateField(help_text="Local date of departure at the origin")
     return_date = serializers.DateField(required=False, allow_null=True, help_text="For a round trip")
     adults = serializers.IntegerField(min_value=1, max_value=MAX_PASSENGERS, default=1)
@@ -196,7 +218,7 @@ class SeatSerializer(serializers.Serializer):
     designator = serializers.CharField(source="spec.designator")
     available = serializers.BooleanField()
     characteristics = serializers.ListField(child=serializers.CharField(), source="spec.characteristics")
-    price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    price = AmountField()
 
 
 class SeatRowSerializer(serializers.Serializer):

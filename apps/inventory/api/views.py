@@ -3,7 +3,7 @@ import hashlib
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
@@ -12,9 +12,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.pagination import PageNumberPagination
+from apps.core.api.schema import NOT_FOUND, PAGE_PARAMETERS, VALIDATION_ERROR, answers
 from apps.flights import selectors as flight_selectors
 from apps.inventory import selectors
-from apps.inventory.api.serializers import FlightSearchInputSerializer, OfferSerializer, SeatMapSerializer
+from apps.inventory.api.serializers import (
+    FlightSearchInputSerializer,
+    OfferPageSerializer,
+    OfferSerializer,
+    SeatMapSerializer,
+)
 
 SEARCH_PARAMS = (
     "origin",
@@ -54,9 +60,10 @@ class FlightSearchApi(APIView):
     permission_classes = [AllowAny]
 
     @extend_schema(
-        parameters=[FlightSearchInputSerializer],
-        responses={200: OfferSerializer(many=True), 400: OpenApiResponse(description="problem+json")},
+        parameters=[FlightSearchInputSerializer, *PAGE_PARAMETERS],
+        responses={200: OfferPageSerializer},
     )
+    @answers(VALIDATION_ERROR, NOT_FOUND)  # 404: a page past the last
     def get(self, request: Request) -> HttpResponse:
         key = search_cache_key(request.query_params)
         body = cache.get(key)
@@ -80,7 +87,8 @@ class SeatMapApi(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: SeatMapSerializer, 404: OpenApiResponse(description="problem+json")})
+    @extend_schema(responses={200: SeatMapSerializer})
+    @answers(NOT_FOUND)
     def get(self, request: Request, flight_id: int) -> Response:
         flight = flight_selectors.flight_get(flight_id=flight_id)
         if flight is None:

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from apps.core.api.fields import AmountField
 from apps.payments.providers.sandbox import TEST_PAYMENT_METHODS
 
 
@@ -26,7 +27,7 @@ class PaymentSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     provider = serializers.CharField()
     status = serializers.CharField()
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2)
+    amount = AmountField()
     currency = serializers.CharField()
     provider_reference = serializers.CharField()
     booking_locator = serializers.CharField(source="booking.locator")

@@ -1,7 +1,7 @@
 import logging
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,11 +9,21 @@ from rest_framework.views import APIView
 
 from apps.accounts.models import ApiKeyScope
 from apps.accounts.permissions import HasApiKeyScope
+from apps.bookings.errors import BookingNotFound, BookingNotPayable, HoldExpired
 from apps.core.api.caching import PersonalDataApi
-from apps.core.api.schema import IDEMPOTENCY_KEY
+from apps.core.api.schema import answers
+from apps.core.errors import TryAgain
 from apps.core.idempotency import idempotent
 from apps.payments import services
 from apps.payments.api.serializers import PaymentCreateInputSerializer, PaymentSerializer
+from apps.payments.errors import (
+    BookingAlreadyPaid,
+    PaymentDeclined,
+    PaymentInProgress,
+    PaymentMethodInvalid,
+    PaymentProviderUnavailable,
+    WebhookInvalid,
+)
 from apps.payments.models import PaymentStatus
 from apps.payments.providers import get_provider
 
@@ -31,7 +41,18 @@ class PaymentCreateApi(PersonalDataApi, APIView):
     @extend_schema(
         request=PaymentCreateInputSerializer,
         responses={201: PaymentSerializer, 202: PaymentSerializer},
-        parameters=[IDEMPOTENCY_KEY],
+        examples=[OpenApiExample("A card (sandbox)", request_only=True, value={"payment_method": "pm_card_visa"})],
+    )
+    @answers(
+        PaymentMethodInvalid,
+        PaymentDeclined,
+        BookingNotFound,
+        BookingAlreadyPaid,
+        BookingNotPayable,
+        HoldExpired,
+        PaymentInProgress,
+        TryAgain,
+        PaymentProviderUnavailable,
     )
     @idempotent
     def post(self, request: Request, locator: str) -> Response:
@@ -62,9 +83,18 @@ class StripeWebhookApi(APIView):
 
     @extend_schema(
         request={"application/json": dict},
-        responses={200: OpenApiResponse(description="Received (also for a replay)"), 400: None},
+        responses={
+            200: OpenApiResponse(
+                inline_serializer(
+                    "StripeWebhookReceipt",
+                    {"received": serializers.BooleanField(), "duplicate": serializers.BooleanField()},
+                ),
+                description="Received (`duplicate`: a replay of an event already applied)",
+            )
+        },
         auth=[],
     )
+    @answers(WebhookInvalid)
     def post(self, request: Request) -> Response:
         payload = request.body
         provider = get_provider("stripe")
