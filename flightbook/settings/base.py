@@ -181,6 +181,8 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 # Seconds an SMTP call may take: an email handler ends well inside its task's time limit.
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="flightbook <no-reply@flightbook.example>")
+# Where the site is served, for absolute links in emails and SMS (no trailing slash).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 # Requests refused before any view runs (apps/core/middleware.py RequestShapeMiddleware):
 # a path and query longer than this answer 414; a body over DATA_UPLOAD_MAX_MEMORY_SIZE

@@ -12,7 +12,7 @@ from django.db import transaction
 from apps.bookings import services as booking_services
 from apps.bookings.errors import HoldExpired
 from apps.bookings.models import BookingStatus
-from apps.core import clock
+from apps.core import clock, outbox
 from apps.inventory.errors import SeatUnavailable, SoldOut
 from apps.payments import locks as payment_locks
 from apps.payments.models import Payment, PaymentStatus, RefundReason
@@ -98,13 +98,18 @@ def payment_state_apply(
         payment.save()
         outcome = state.status
         if state.status == PaymentStatus.FAILED:
+            # An attempt the provider never received was no decline: nobody was charged.
+            declined = state.failure_code != ABANDONED
             booking_services.booking_event_record(
                 booking=payment.booking,
-                # An attempt the provider never received was no decline: nobody was charged.
-                kind="payment_abandoned" if state.failure_code == ABANDONED else "payment_failed",
+                kind="payment_failed" if declined else "payment_abandoned",
                 actor_label=actor_label,
                 detail={"payment_id": payment.pk, "reason": state.failure_code},
             )
+            if declined:
+                outbox.publish(
+                    topic="payment.failed", payload={"payment_id": payment.pk, "locator": payment.booking.locator}
+                )
         elif state.status == PaymentStatus.SUCCEEDED:
             outcome = _settle(payment=payment, actor_label=actor_label)
     return payment, outcome
