@@ -7,14 +7,9 @@ one charge, the booking confirmed once, no seat sold twice."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import secrets
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -35,26 +30,17 @@ from apps.core.models import IdempotencyKey
 from apps.inventory.models import FareClass
 from apps.payments.models import Payment, PaymentStatus, Refund, SandboxRecord
 from tests.factories import FareClassFactory, UserFactory
+from tests.faults.servers import HOST, Gunicorn, clean_env
 from tests.payments.helpers import hold
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-HOST = "127.0.0.1"
 # Short, so that a test need not wait long: the attempt's lease, then the key's claim.
 LEASE_SECONDS = 2
 CLAIM_SECONDS = 3
 # How the server's database connections name themselves (so the test can drop only those).
 APPLICATION_NAME = "flightbook-payment-fault-server"
-WAIT_SECONDS = 60  # for the server to start, a fault point to be reached, a retry to be answered
-# Variables of the pytest process that must not leak into the server's environment.
-_STRIPPED_PREFIXES = ("DJANGO_", "DATABASE_", "REDIS_", "CELERY_", "PROMETHEUS_", "TEST_", "GUNICORN_", "SENTRY_")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
+WAIT_SECONDS = 60  # for a fault point to be reached, a retry to be answered
 
 
 def _database_url() -> str:
@@ -79,19 +65,12 @@ class Answer:
         return self.body.get("code", "")
 
 
-class PaymentServer:
+class PaymentServer(Gunicorn):
     """gunicorn with docker/gunicorn.conf.py and one worker, and the fault points' control file."""
 
     def __init__(self, tmp: Path) -> None:
-        self.tmp = tmp
         self.fault_file = tmp / "fault"
-        self.log = tmp / "gunicorn.log"
-        self.port = _free_port()
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> PaymentServer:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(_STRIPPED_PREFIXES)}
-        env.update(
+        env = clean_env(
             DJANGO_SETTINGS_MODULE="tests.faults.payment_settings",
             DJANGO_SECRET_KEY=settings.SECRET_KEY,  # the test mints the customer's JWT
             JWT_SIGNING_KEY=settings.SIMPLE_JWT["SIGNING_KEY"],
@@ -107,75 +86,26 @@ class PaymentServer:
             # The client below retries while told "not now"; the payment throttle is not under test.
             API_THROTTLE_RATES="payment_burst=1000/minute,payment_sustained=10000/hour",
             FLIGHTBOOK_FAULT_FILE=str(self.fault_file),
-            PROMETHEUS_MULTIPROC_DIR=str(self.tmp / "metrics"),
-            WEB_CONCURRENCY="1",
+            PROMETHEUS_MULTIPROC_DIR=str(tmp / "metrics"),
             GUNICORN_THREADS="2",
             LOG_LEVEL="WARNING",
             LOG_FORMAT="text",
-            PYTHONUNBUFFERED="1",
         )
-        with self.log.open("w") as log:
-            self.process = subprocess.Popen(  # noqa: S603 - the venv's gunicorn, fixed arguments
-                [
-                    str(Path(sys.executable).with_name("gunicorn")),
-                    "-c",
-                    "docker/gunicorn.conf.py",
-                    "--bind",
-                    f"{HOST}:{self.port}",
-                    "flightbook.wsgi",
-                ],
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        self.wait_until_serving()
-        return self
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-
-    def wait_until_serving(self) -> None:
-        deadline = time.monotonic() + WAIT_SECONDS
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, self.log.read_text()
-            try:
-                if self.request("GET", "/healthz").status == 200:
-                    return
-            except OSError:
-                pass
-            time.sleep(0.1)
-        raise AssertionError(f"gunicorn did not serve /healthz:\n{self.log.read_text()}")
+        super().__init__(env=env, log=tmp / "gunicorn.log")
 
     def worker_pid(self) -> int:
         (pid,) = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         return int(pid)
 
-    def request(self, method: str, path: str, *, body: dict | None = None, headers: dict | None = None) -> Answer:
-        conn = http.client.HTTPConnection(HOST, self.port, timeout=WAIT_SECONDS)
+    def request(
+        self, method: str, path: str, *, body: dict | None = None, headers: dict | None = None, timeout: float = 0
+    ) -> Answer:
+        answer = super().request(method, path, body=body, headers=headers, timeout=timeout or WAIT_SECONDS)
         try:
-            conn.request(
-                method,
-                path,
-                body=json.dumps(body) if body is not None else None,
-                headers={"Content-Type": "application/json", **(headers or {})},
-            )
-            response = conn.getresponse()
-            raw = response.read()
-        finally:
-            conn.close()
-        try:
-            payload = json.loads(raw) if raw else {}
+            payload = answer.json() if answer.body else {}
         except ValueError:
-            payload = {"raw": raw.decode(errors="replace")}
-        return Answer(response.status, payload)
+            payload = {"raw": answer.body.decode(errors="replace")}
+        return Answer(answer.status, payload)
 
     # The fault points.
 
