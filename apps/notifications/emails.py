@@ -73,9 +73,7 @@ def _kind_context(kind: str, booking: Booking, extra: dict[str, Any], context: d
             added["refund_display"] = money_format(refund.amount, refund.currency)
             added["payment"] = payment
             added["payment_display"] = money_format(payment.amount, payment.currency)
-            added["payment_date"] = clock.local(payment.succeeded_at or payment.created_at, "UTC").strftime(
-                "%d %b %Y"
-            )
+            added["payment_date"] = clock.local(payment.succeeded_at or payment.created_at, "UTC").strftime("%d %b %Y")
     return added
 
 

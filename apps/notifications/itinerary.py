@@ -119,7 +119,7 @@ class PassengerLine:
     name: str  # FAMILY/GIVEN, as on the ticket
     type: str
     ticket_number: str
-    # "LHR–EDI 12A" per flight with a seat.
+    # "LHR-EDI 12A" per flight with a seat.
     seats: list[str] = field(default_factory=list)
 
 
@@ -183,21 +183,21 @@ def itinerary_build(*, booking: Booking) -> Itinerary:
                 )
             )
         slices.append(
-            SliceLine(
-                index=index, origin=flights[0].origin, destination=flights[-1].destination, flights=flights
-            )
+            SliceLine(index=index, origin=flights[0].origin, destination=flights[-1].destination, flights=flights)
         )
 
-    route = {flight.flight_id: f"{flight.origin.iata_code}–{flight.destination.iata_code}" for s in slices for flight in s.flights}
+    route = {
+        flight.flight_id: f"{flight.origin.iata_code}-{flight.destination.iata_code}"
+        for s in slices
+        for flight in s.flights
+    }
     passenger_lines = [
         PassengerLine(
             name=names[p.pk],
             type=p.get_type_display(),
             ticket_number=p.ticket_number or "",
             seats=[
-                f"{route[a.flight_id]} {a.designator}"
-                for a in seats_by_passenger.get(p.pk, [])
-                if a.flight_id in route
+                f"{route[a.flight_id]} {a.designator}" for a in seats_by_passenger.get(p.pk, []) if a.flight_id in route
             ],
         )
         for p in passengers

@@ -94,7 +94,10 @@ def test_the_itinerary_shows_each_flight_at_the_local_time_of_its_airports(held)
         "UTC+1",  # Paris in winter
         "UTC-5",  # New York in winter
     )
-    assert f"Arrive  {out_2.arrival_at.astimezone(ZoneInfo('America/New_York')):%a %d %b %Y, %H:%M} local time (UTC-5)" in text
+    assert (
+        f"Arrive  {out_2.arrival_at.astimezone(ZoneInfo('America/New_York')):%a %d %b %Y, %H:%M} local time (UTC-5)"
+        in text
+    )
     # The overnight return lands the next day in London.
     assert "+1 day" in html
 
@@ -141,7 +144,13 @@ def test_a_held_booking_says_when_the_hold_ends_locally_and_in_utc_and_links_to_
 def test_the_hold_reminder_says_the_hold_ends_soon_and_links_to_pay(held):
     message, text, html = build("hold_expiring", held)
 
-    both(text, html, held.locator, f"{SITE}/payments/{held.locator}/", f"{held.hold_expires_at.astimezone(UTC):%H:%M} UTC")
+    both(
+        text,
+        html,
+        held.locator,
+        f"{SITE}/payments/{held.locator}/",
+        f"{held.hold_expires_at.astimezone(UTC):%H:%M} UTC",
+    )
     assert "Reminder" in message.subject
 
 
@@ -174,12 +183,14 @@ def test_a_confirmed_booking_attaches_a_calendar_with_one_event_per_flight_in_ut
     assert len(events) == len(flights) == 3
     for event, flight in zip(events, flights, strict=True):
         start, end = event.decoded("DTSTART"), event.decoded("DTEND")
-        assert start.utcoffset().total_seconds() == 0 and end.utcoffset().total_seconds() == 0
+        assert start.utcoffset().total_seconds() == 0
+        assert end.utcoffset().total_seconds() == 0
         assert (start, end) == (flight.departure_at, flight.arrival_at)
         assert str(event["UID"]) == f"{confirmed.locator}-{flight.pk}@flightbook.example"
         assert flight.flight_number in event["SUMMARY"]
         assert f"{flight.origin.iata_code} → {flight.destination.iata_code}" in event["SUMMARY"]
-        assert flight.origin.name in event["LOCATION"] and flight.destination.name in event["LOCATION"]
+        assert flight.origin.name in event["LOCATION"]
+        assert flight.destination.name in event["LOCATION"]
     # Written as UTC ("Z"), not as a floating or zoned local time.
     assert len(re.findall(r"^DTSTART:\d{8}T\d{6}Z\r?$", content, re.M)) == 3
 
@@ -202,7 +213,15 @@ def test_a_failed_payment_gives_the_reason_and_a_link_to_try_again(held, django_
 
     message, text, html = build("payment_failed", held, payment=payment)
 
-    both(text, html, held.locator, "Your card was declined.", "1,861.50 EUR", f"{SITE}/payments/{held.locator}/", "Try again")
+    both(
+        text,
+        html,
+        held.locator,
+        "Your card was declined.",
+        "1,861.50 EUR",
+        f"{SITE}/payments/{held.locator}/",
+        "Try again",
+    )
     both(text, html, "still held until")
     assert "did not go through" in message.subject
 
@@ -214,7 +233,7 @@ def test_a_cancelled_booking_states_the_refund(confirmed, django_capture_on_comm
 
     message, text, html = build("booking_cancelled", booking, refund_amount=quote.refund_amount, currency="EUR")
 
-    both(text, html, booking.locator, f"Refund: ", f"{quote.refund_amount:,.2f} EUR")
+    both(text, html, booking.locator, "Refund: ", f"{quote.refund_amount:,.2f} EUR")
     assert "cancelled" in message.subject
 
 
@@ -257,7 +276,8 @@ def test_the_messages_later_work_fills_already_carry_the_booking_and_its_itinera
     message, text, html = build(kind, confirmed)
 
     both(text, html, confirmed.locator, f"{SITE}/bookings/{confirmed.locator}/", "AF1081", "LOVELACE/ADA")
-    assert says.lower() in text.lower() and says.lower() in html.lower()
+    assert says.lower() in text.lower()
+    assert says.lower() in html.lower()
     assert confirmed.locator in message.subject
 
 
@@ -280,7 +300,8 @@ def test_every_html_email_is_inline_styled_with_no_script_style_sheet_or_remote_
 def test_names_and_amounts_are_not_escaped_in_the_plain_text(confirmed):
     _, text, _ = build("booking_confirmed", confirmed)
 
-    assert "&#x27;" not in text and "&amp;" not in text
+    assert "&#x27;" not in text
+    assert "&amp;" not in text
     assert "a passenger's family name" in text
 
 
@@ -298,8 +319,10 @@ def test_a_non_essential_email_carries_one_click_unsubscribe_and_an_essential_on
 
     assert reminder.extra_headers["List-Unsubscribe"] == f"<{url}>"
     assert reminder.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert url in reminder.body and url in reminder.alternatives[0][0]
+    assert url in reminder.body
+    assert url in reminder.alternatives[0][0]
     assert "List-Unsubscribe" not in essential.extra_headers
     assert "List-Unsubscribe-Post" not in essential.extra_headers
-    assert url not in essential.body and url not in essential.alternatives[0][0]
+    assert url not in essential.body
+    assert url not in essential.alternatives[0][0]
     assert reminder.extra_headers["Message-ID"] == essential.extra_headers["Message-ID"] == MESSAGE_ID

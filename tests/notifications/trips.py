@@ -44,8 +44,8 @@ def _traveller(given: str, family: str, country: str, document: str) -> booking_
 
 
 def connecting_round_trip(*, email: str = "ada@example.com") -> Booking:
-    """Held: AF1081 LHR–CDG then AF6 CDG–JFK (a 2 h 10 connection in Paris), back on BA178
-    JFK–LHR overnight; Ada Lovelace and Renée Müller (MUELLER/RENEE) in free seats on the first flight."""
+    """Held: AF1081 LHR-CDG then AF6 CDG-JFK (a 2 h 10 connection in Paris), back on BA178
+    JFK-LHR overnight; Ada Lovelace and Renée Müller (MUELLER/RENEE) in free seats on the first flight."""
     london, paris, new_york = _airports()
     air_france = AirlineFactory(iata_code="AF", name="Air France", ticket_prefix="057")
     british = AirlineFactory(iata_code="BA", name="British Airways", ticket_prefix="125")
