@@ -55,9 +55,9 @@ def _kind_context(kind: str, booking: Booking, extra: dict[str, Any], context: d
     if kind == NotificationKind.PAYMENT_FAILED:
         payment = extra.get("payment")
         added["payment"] = payment
-        added["failure_reason"] = (
-            (payment.failure_message or payment.failure_code.replace("_", " ")) if payment else ""
-        ) or "The payment was not accepted."
+        # The provider's words for the customer, else its code made readable.
+        reason = (payment.failure_message or payment.failure_code.replace("_", " ").capitalize()) if payment else ""
+        added["failure_reason"] = reason or "The payment was not accepted."
         if payment is not None:
             added["payment_amount"] = money_format(payment.amount, payment.currency)
     if kind == NotificationKind.BOOKING_CANCELLED:

@@ -326,3 +326,15 @@ def test_a_non_essential_email_carries_one_click_unsubscribe_and_an_essential_on
     assert url not in essential.body
     assert url not in essential.alternatives[0][0]
     assert reminder.extra_headers["Message-ID"] == essential.extra_headers["Message-ID"] == MESSAGE_ID
+
+
+def test_the_subject_and_plain_text_keep_an_apostrophe_as_typed(held):
+    first_airport = held.segments.order_by("slice_index", "position").first().flight.origin
+    first_airport.city = "King's Lynn"
+    first_airport.save()
+
+    message, text, html = build("booking_held", held)
+
+    assert "King's Lynn time" in message.subject
+    assert "King's Lynn to New York" in text
+    assert "King&#x27;s Lynn" in html
