@@ -37,3 +37,8 @@ def minor_units(currency: str) -> int:
 def quantize(amount: Decimal, currency: str) -> Decimal:
     exponent = Decimal(1).scaleb(-minor_units(currency))
     return Decimal(amount).quantize(exponent, rounding=ROUND_HALF_UP)
+
+
+def money_format(amount: Decimal, currency: str) -> str:
+    """`1,234.50 EUR`: the amount to the currency's minor units, then its code."""
+    return f"{quantize(amount, currency):,f} {currency.upper()}"

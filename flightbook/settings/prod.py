@@ -1,6 +1,7 @@
 """Production: everything required comes from the environment; `check --deploy` is clean."""
 
 from .base import *  # noqa: F403
+from .base import SITE_URL as LOCAL_SITE_URL
 from .base import cache_config, database_config, env
 
 DEBUG = False
@@ -14,6 +15,13 @@ CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_TASK_ALWAYS_EAGER = False
 # Travel documents and dates of birth are encrypted with these: no key derived from SECRET_KEY here.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS")
+# Customer email goes out over SMTP (EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD,
+# EMAIL_USE_TLS or EMAIL_USE_SSL, from base); EMAIL_BACKEND may still name another backend.
+EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.smtp.EmailBackend")
+# Links in emails point at the public site: SITE_URL, else the first allowed host over https,
+# never the local default.
+_PUBLIC_HOST = next((host.lstrip(".") for host in ALLOWED_HOSTS if host.strip("*.")), "")
+SITE_URL = env("SITE_URL", default=f"https://{_PUBLIC_HOST}" if _PUBLIC_HOST else LOCAL_SITE_URL).rstrip("/")
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -1,7 +1,10 @@
 from datetime import datetime
+from decimal import Decimal
 
 from django import template
 from django.utils.dateparse import parse_datetime
+
+from apps.core.money import money_format
 
 register = template.Library()
 
@@ -40,3 +43,11 @@ def day_offset(departure: str | datetime | None, arrival: str | datetime | None)
         return ""
     days = (landed.date() - left.date()).days
     return f"{days:+d}" if days else ""
+
+
+@register.filter
+def money(amount: Decimal | str | None, currency: str) -> str:
+    """`{{ booking.total_amount|money:booking.currency }}` → `1,234.50 EUR`."""
+    if amount is None or amount == "":
+        return ""
+    return money_format(Decimal(amount), currency)
