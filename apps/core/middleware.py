@@ -183,4 +183,7 @@ class RateLimitHeadersMiddleware:
             response["RateLimit-Limit"] = str(budget.limit)
             response["RateLimit-Remaining"] = str(budget.remaining)
             response["RateLimit-Reset"] = str(budget.reset)
+            if response.status_code == 429 and budget.remaining == 0:
+                # DRF waits for the budgets this request went over; one it just used up may last longer.
+                response["Retry-After"] = str(max(budget.reset, int(response.get("Retry-After") or 0)))
         return response

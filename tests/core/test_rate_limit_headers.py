@@ -84,6 +84,21 @@ def test_a_refusal_says_nothing_is_left_and_when_to_try_again(rates):
     assert int(refused["Retry-After"]) == reset > 0
 
 
+def test_a_refusal_waits_for_every_budget_the_client_has_used_up(rates):
+    rates(user_burst="1/minute", user_sustained="2/hour")
+    client = _signed_in()
+    client.get(AIRPORTS)
+
+    # Over the burst; and this attempt, still counted by the hourly budget, used that up.
+    refused = client.get(AIRPORTS)
+
+    assert refused.status_code == 429
+    limit, remaining, reset = _budget(refused)
+    assert (limit, remaining) == (2, 0)
+    assert reset > 60  # a retry after the minute's burst would be refused by the hour's budget
+    assert int(refused["Retry-After"]) == reset
+
+
 def test_anonymous_clients_are_told_the_budget_of_their_address(rates):
     rates(anon_burst="4/minute")
     here, elsewhere = APIClient(), APIClient(REMOTE_ADDR="203.0.113.9")
