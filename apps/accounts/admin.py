@@ -5,6 +5,7 @@ never editable afterwards except for its name, and is revoked rather than delete
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.core.exceptions import PermissionDenied
@@ -17,6 +18,7 @@ from apps.accounts.api_keys import api_key_create, api_key_revoke
 from apps.accounts.models import ApiKey, ApiKeyScope, Partner, User
 from apps.accounts.selectors import users_visible_to
 from apps.core.admin_audit import AuditedAdminMixin
+from apps.core.api.throttles import PARTNER_SCOPES, partner_scope_names, rate_check
 from apps.core.errors import DomainError
 
 
@@ -69,13 +71,70 @@ class ApiKeyInline(admin.TabularInline):
         return False  # through "Add API key", which shows the key once
 
 
+def _rate_field_name(scope: str) -> str:
+    return f"rate_{scope}"
+
+
+def _rate_field(scope: str) -> forms.CharField:
+    name, window = scope.rsplit("_", 1)
+    return forms.CharField(
+        label=f"{PARTNER_SCOPES[name].capitalize()}, {window}", required=False, max_length=20, validators=[rate_check]
+    )
+
+
+class PartnerForm(forms.ModelForm):
+    """The partner, and its plan: one box per throttle scope a plan may set, empty for the
+    global rate (shown as the placeholder)."""
+
+    class Meta:
+        model = Partner
+        fields = ["name", "contact_email", "is_active"]
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for scope in partner_scope_names():
+            field = self.fields[_rate_field_name(scope)]
+            field.initial = self.instance.rate_limits.get(scope, "")
+            field.widget.attrs["placeholder"] = settings.API_THROTTLE_RATES.get(scope, "")
+
+    def clean(self) -> dict:
+        cleaned_data = super().clean()
+        # Before the model's own clean(), which checks the plan as a whole.
+        self.instance.rate_limits = {
+            scope: cleaned_data[_rate_field_name(scope)]
+            for scope in partner_scope_names()
+            if cleaned_data.get(_rate_field_name(scope))
+        }
+        return cleaned_data
+
+
+# Declared on the class (not added in __init__), so that the admin's fieldsets may name them.
+for _scope in partner_scope_names():
+    PartnerForm.base_fields[_rate_field_name(_scope)] = PartnerForm.declared_fields[_rate_field_name(_scope)] = (
+        _rate_field(_scope)
+    )
+
+
 @admin.register(Partner)
 class PartnerAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    form = PartnerForm
     list_display = ["name", "contact_email", "is_active", "agent_count", "live_key_count", "created_at"]
     list_filter = ["is_active"]
     search_fields = ["name", "contact_email"]
-    fields = ["name", "contact_email", "is_active", "created_at", "add_api_key"]
     readonly_fields = ["created_at", "add_api_key"]
+    fieldsets = [
+        (None, {"fields": ["name", "contact_email", "is_active", "created_at", "add_api_key"]}),
+        (
+            "Plan: API rate limits",
+            {
+                "fields": [_rate_field_name(scope) for scope in partner_scope_names()],
+                "description": (
+                    "Requests per second, minute, hour or day (e.g. 600/minute) for each of this partner's "
+                    "API keys and agents; leave a box empty for the global rate shown in it."
+                ),
+            },
+        ),
+    ]
     inlines = [AgentInline, ApiKeyInline]
 
     def get_queryset(self, request):

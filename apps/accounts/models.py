@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from apps.core.api.throttles import partner_scope_names, rate_check
 
 
 class UserManager(BaseUserManager["User"]):
@@ -41,9 +44,31 @@ class Partner(models.Model):
     contact_email = models.EmailField()
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
+    rate_limits = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text=(
+            "The partner's plan: API throttle rates for its keys and agents, by scope "
+            '(e.g. {"user_burst": "600/minute"}); a scope not named keeps the global rate'
+        ),
+    )
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if not isinstance(self.rate_limits, dict):
+            raise ValidationError({"rate_limits": "Give the rates as an object of scope names and rates."})
+        unknown = sorted(set(self.rate_limits) - set(partner_scope_names()))
+        if unknown:
+            allowed = ", ".join(partner_scope_names())
+            message = f"A partner's plan may set only {allowed}, not {', '.join(unknown)}."
+            raise ValidationError({"rate_limits": message})
+        for rate in self.rate_limits.values():
+            try:
+                rate_check(rate if isinstance(rate, str) else "")
+            except ValidationError as error:
+                raise ValidationError({"rate_limits": error.messages}) from None
 
 
 class User(AbstractUser):

@@ -51,6 +51,12 @@ class DegradingRedisCache(RedisCache):
             degrade.degraded(self.component, f"{type(exc).__name__}: {exc}")
             return fallback
 
+    @property
+    def available(self) -> bool:
+        """False while this process leaves Redis alone after a failure: what the last call
+        returned may have been the fallback, not Redis's answer."""
+        return not self._breaker.tripped
+
     def ping(self) -> None:
         """Raise unless Redis answers now."""
         self._cache.get_client(write=True).ping()

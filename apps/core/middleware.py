@@ -11,6 +11,7 @@ from django.http.multipartparser import MultiPartParserError
 from apps.core import degrade, metrics, views
 from apps.core.api.errors import error_sentence
 from apps.core.api.parsers import NUL, NUL_MESSAGE
+from apps.core.api.throttles import tightest_budget
 from apps.core.logging import clean_request_id, request_id_var
 from apps.core.views import refusal
 
@@ -164,3 +165,25 @@ class RequestShapeMiddleware:
             title="The request body is too large.",
             detail=f"Send at most {limit} bytes.",
         )
+
+
+class RateLimitHeadersMiddleware:
+    """Tells an API client how much of its budget is left (DESIGN.md §4): `RateLimit-Limit`,
+    `RateLimit-Remaining` and `RateLimit-Reset` (seconds) of the budget closest to running
+    out among those the throttles counted this request in (apps/core/api/throttles.py).
+    Nothing when no throttle counted it, or when a counter could not be read (Redis away)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        budget = tightest_budget(request)
+        if budget is not None:
+            response["RateLimit-Limit"] = str(budget.limit)
+            response["RateLimit-Remaining"] = str(budget.remaining)
+            response["RateLimit-Reset"] = str(budget.reset)
+            if response.status_code == 429 and budget.remaining == 0:
+                # DRF waits for the budgets this request went over; one it just used up may last longer.
+                response["Retry-After"] = str(max(budget.reset, int(response.get("Retry-After") or 0)))
+        return response

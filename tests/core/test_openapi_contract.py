@@ -72,6 +72,18 @@ def test_every_operation_that_needs_a_sign_in_documents_401_and_every_throttled_
         assert "service_unavailable" in problem_codes(operation, 503), label
 
 
+def test_every_throttled_operation_documents_the_rate_limit_headers_of_its_answers(schema):
+    rate_limit_headers = {"RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"}
+    for label, operation in operations(schema):
+        if not label.split(" ", 1)[1].startswith("/api/v1/"):
+            continue
+        throttled = label != "POST /api/v1/payments/webhooks/stripe/"
+        for status, response in operation["responses"].items():
+            documented = rate_limit_headers <= set(response.get("headers", {}))
+            expected = throttled and (status.startswith("2") or status == "429")
+            assert documented == expected, f"{label} {status}"
+
+
 def test_booking_payment_and_self_service_operations_document_their_refusals(schema):
     paths = schema["paths"]
     pay = paths["/api/v1/bookings/{locator}/payments/"]["post"]

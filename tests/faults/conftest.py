@@ -5,7 +5,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.faults.servers import CeleryWorker, Gunicorn, RedisServer, clean_env
+from tests.faults.servers import CeleryWorker, Gunicorn, RedisServer, SmtpServer, clean_env
 
 
 def database_url(*, dbname: str | None = None) -> str:
@@ -45,6 +45,24 @@ def redis_server(tmp_path):
     server = RedisServer(tmp_path).start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp_server(tmp_path):
+    """An SMTP server of this test's own (aiosmtpd), which the test may kill and start again."""
+    server = SmtpServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp_delivery(settings, smtp_server):
+    """This process sends its email over SMTP to the test's own server."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.port
+    settings.EMAIL_TIMEOUT = 5
+    return smtp_server
 
 
 @pytest.fixture

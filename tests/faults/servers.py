@@ -1,5 +1,5 @@
 """Real servers that the fault tests own and break: a Redis server, a PostgreSQL cluster,
-gunicorn serving the project and a Celery worker, each on its own free loopback port (or
+gunicorn serving the project, a Celery worker and an SMTP server (aiosmtpd), each on its own free loopback port (or
 queue), started as child processes and stopped or killed mid-flight.
 
 Nothing here is a mock: a "Redis outage" is a SIGKILLed redis-server, a "database restart"
@@ -118,6 +118,48 @@ class RedisServer:
 
     def kill(self) -> None:
         """SIGKILL: Redis vanishes as in a crash, open connections are reset."""
+        _stop_group(self.process, sig=signal.SIGKILL)
+        self.process = None
+
+    def stop(self) -> None:
+        _stop_group(self.process)
+        self.process = None
+
+
+MAIL_FOLDER = "tests.faults.smtp.MailFolder"  # aiosmtpd's handler: one file per message
+
+
+class SmtpServer:
+    """aiosmtpd on a free port, in its own process, writing what it accepts to `folder`
+    (tests/faults/smtp.py); killed, senders are refused until it starts again."""
+
+    def __init__(self, directory: Path) -> None:
+        self.folder = directory / "smtp"
+        self.folder.mkdir(exist_ok=True)
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+        self.log = directory / "smtp.log"
+
+    def greets(self) -> bool:
+        try:
+            with socket.create_connection((HOST, self.port), timeout=1) as sock:
+                return sock.recv(64).startswith(b"220")
+        except OSError:
+            return False
+
+    def start(self) -> SmtpServer:
+        self.process = subprocess.Popen(  # noqa: S603 - the venv's python, fixed arguments
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"{HOST}:{self.port}", "-c", MAIL_FOLDER, str(self.folder)],
+            cwd=REPO_ROOT,
+            stdout=self.log.open("a"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        _wait(self.greets, seconds=START_SECONDS, what="aiosmtpd", log=self.log)
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL: the server is gone, connections are refused."""
         _stop_group(self.process, sig=signal.SIGKILL)
         self.process = None
 

@@ -1,13 +1,12 @@
 """Redis dies under a running server: customers still search, sign in, book, pay and read
 their bookings; the events of what they did wait in the outbox and are delivered once
-Redis is back. /readyz names the cache while it is away."""
+Redis is back, through a real SMTP server. /readyz names the cache while it is away."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
-from django.core import mail
 
 from apps.bookings.models import Booking, BookingStatus
 from apps.core import outbox
@@ -17,6 +16,7 @@ from apps.notifications.services import notification_message_id
 from tests.conftest import wait_for
 from tests.factories import FareClassFactory, UserFactory
 from tests.faults.conftest import database_url, production_env
+from tests.faults.smtp import received
 from tests.faults.truth import assert_database_truth
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -24,11 +24,18 @@ pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
 
 
-def test_with_redis_down_customers_book_and_pay_and_their_emails_follow_when_it_is_back(redis_server, serve, settings):
+def test_with_redis_down_customers_book_and_pay_and_their_emails_follow_when_it_is_back(
+    redis_server, serve, settings, smtp_delivery
+):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]  # what production checks
     user = UserFactory(email="ada@example.com")
     flight = FareClassFactory(price="300.00").flight
-    server = serve(production_env(database=database_url(), redis=redis_server.url(0)))
+    smtp = {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp_delivery.port),
+    }
+    server = serve(production_env(database=database_url(), redis=redis_server.url(0), **smtp))
     search = (
         f"/api/v1/flights/search/?origin={flight.origin.iata_code}&destination={flight.destination.iata_code}"
         f"&departure_date={flight.departure_date.isoformat()}&adults=1"
@@ -85,6 +92,7 @@ def test_with_redis_down_customers_book_and_pay_and_their_emails_follow_when_it_
     confirmation = OutboxEvent.objects.get(topic="booking.confirmed", payload__locator=locator)
     assert confirmation.dispatched_at is None
     assert not Notification.objects.exists()
+    assert received(smtp_delivery.folder) == []
 
     redis_server.start()
     wait_for(lambda: server.request("GET", "/readyz").status == 200, timeout=30)
@@ -92,9 +100,10 @@ def test_with_redis_down_customers_book_and_pay_and_their_emails_follow_when_it_
     # The periodic sweep (its tasks run in-process here) delivers what waited.
     outbox.sweep(older_than=timedelta(0))
     assert not OutboxEvent.objects.filter(dispatched_at__isnull=True).exists()
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["ada@example.com"]
-    assert mail.outbox[0].extra_headers["Message-ID"] == notification_message_id(
+    messages = received(smtp_delivery.folder)
+    assert [message["To"] for message in messages] == ["ada@example.com"]
+    assert locator in messages[0]["Subject"]
+    assert str(messages[0]["Message-ID"]).strip() == notification_message_id(
         event_id=confirmation.id, kind="booking_confirmed", recipient="ada@example.com"
     )
     assert_database_truth()

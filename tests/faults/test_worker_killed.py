@@ -4,7 +4,6 @@ slow event does not hold up or repeat the others."""
 
 from __future__ import annotations
 
-import email
 from datetime import timedelta
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from apps.notifications.services import notification_message_id
 from tests.conftest import wait_for
 from tests.factories import FareClassFactory, UserFactory
 from tests.faults import handlers
-from tests.faults.mail import sent_messages
+from tests.faults.smtp import HANG, received
 from tests.faults.truth import assert_database_truth
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
@@ -53,22 +52,16 @@ def _book_and_pay(api_client) -> str:
     return locator
 
 
-def _message_id(raw: str) -> str:
-    return str(email.message_from_string(raw)["Message-ID"]).strip()
-
-
 def test_worker_killed_after_the_email_left_records_the_confirmation_once(
-    tmp_path, celery_on, start_worker, api_client
+    celery_on, start_worker, smtp_server, api_client
 ):
-    mail_dir = tmp_path / "mail"
-    mail_dir.mkdir()
-    (mail_dir / "PAUSE").write_text("600")  # the mail server accepts, then hangs
-    worker = start_worker(FAULTS_MAIL_DIR=str(mail_dir))
+    (smtp_server.folder / HANG).touch()  # the mail server accepts, then hangs before answering
+    worker = start_worker(FAULTS_SMTP_PORT=str(smtp_server.port))
 
     locator = _book_and_pay(api_client)
     confirmation = OutboxEvent.objects.get(topic="booking.confirmed", payload__locator=locator)
 
-    wait_for(lambda: sent_messages(mail_dir), timeout=30)  # the email has left...
+    wait_for(lambda: received(smtp_server.folder), timeout=30)  # the email has arrived...
     worker.kill()  # ...and the worker dies before recording it
 
     confirmation.refresh_from_db()
@@ -77,22 +70,24 @@ def test_worker_killed_after_the_email_left_records_the_confirmation_once(
     assert not Notification.objects.exists()
     # While its lease runs, the event is nobody else's: the sweeper leaves it alone.
     outbox.sweep(older_than=timedelta(0))
-    assert len(sent_messages(mail_dir)) == 1
+    assert len(received(smtp_server.folder)) == 1
 
     # Later: the lease has run out (moved here rather than waited for), a new worker runs the sweeper.
     OutboxEvent.objects.filter(pk=confirmation.pk).update(lease_expires_at=clock.now() - timedelta(seconds=1))
-    (mail_dir / "PAUSE").unlink()
-    start_worker(FAULTS_MAIL_DIR=str(mail_dir), OUTBOX_SWEEP_AFTER_SECONDS="0")
+    (smtp_server.folder / HANG).unlink()
+    start_worker(FAULTS_SMTP_PORT=str(smtp_server.port), OUTBOX_SWEEP_AFTER_SECONDS="0")
     celery_on.send_task("core.outbox_sweep")
     wait_for(lambda: OutboxEvent.objects.get(pk=confirmation.pk).dispatched_at, timeout=30)
 
-    # The repeat after the crash is the same message, recognisable by its Message-ID.
-    messages = sent_messages(mail_dir)
+    # The repeat after the crash is the same message, recognisable by its Message-ID; it is recorded once.
+    messages = received(smtp_server.folder)
     assert len(messages) == 2
+    assert all(locator in message["Subject"] for message in messages)
     expected = notification_message_id(
         event_id=confirmation.id, kind="booking_confirmed", recipient="grace@example.com"
     )
-    assert [_message_id(raw) for raw in messages] == [expected, expected]
+    assert [str(message["Message-ID"]).strip() for message in messages] == [expected, expected]
+    assert Notification.objects.filter(event_id=confirmation.id).count() == 1
     assert_database_truth()
 
 

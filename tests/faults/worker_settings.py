@@ -1,11 +1,13 @@
 """Settings of the Celery workers the fault tests start: the test settings, with email
-written to files (one per message) in FAULTS_MAIL_DIR, so the test sees what was sent."""
+sent over SMTP to the test's own server (FAULTS_SMTP_PORT), so the test sees what arrived."""
 
 import os
 
 from flightbook.settings.test import *  # noqa: F403
 
-EMAIL_BACKEND = "tests.faults.mail.SlowFileBackend"
-EMAIL_FILE_PATH = os.environ.get("FAULTS_MAIL_DIR", "")
+EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_HOST = "127.0.0.1"
+EMAIL_PORT = int(os.environ.get("FAULTS_SMTP_PORT", "25"))
+EMAIL_TIMEOUT = 30
 # Tasks a task queues (the sweeper's dispatches) go through the broker, as in production.
 CELERY_TASK_ALWAYS_EAGER = False

@@ -3,7 +3,8 @@ operation lists the problem+json answers it really gives.
 
 Two sources, merged per status code into one `Problem` response each:
 - what every view of its kind answers, read from the view itself by `ApiSchema`: its
-  authenticators (401), permissions (401, 403), throttles (429), request body (400, 415),
+  authenticators (401), permissions (401, 403), throttles (429, and the RateLimit headers of
+  its successful answers), request body (400, 415),
   `@idempotent` (the `Idempotency-Key` header, 409, 422), and 503 when the database is away;
 - the domain errors a view's services raise, named on the handler with `@answers(...)`.
 """
@@ -100,6 +101,25 @@ RETRY_AFTER = {
         "required": True,
         "description": "Seconds to wait before trying again.",
     }
+}
+
+
+RATE_LIMIT = {
+    "RateLimit-Limit": {
+        "schema": {"type": "integer", "minimum": 1},
+        "description": "Requests allowed in the window of the budget closest to running out.",
+    },
+    "RateLimit-Remaining": {
+        "schema": {"type": "integer", "minimum": 0},
+        "description": "Requests left in that window (0 on a 429).",
+    },
+    "RateLimit-Reset": {
+        "schema": {"type": "integer", "minimum": 0},
+        "description": (
+            "Seconds until the oldest request counted in that window leaves it; with none left, "
+            "until the next request is let in. The three are absent while the rate-limit store is unavailable."
+        ),
+    },
 }
 
 
@@ -254,6 +274,10 @@ class ApiSchema(AutoSchema):
         problem_ref = self.resolve_serializer(ProblemSerializer, "response").ref
         declared = list(getattr(self._handler(), "problem_answers", ()))
         responses.update(problem_responses([*declared, *self._automatic_answers()], problem_ref=problem_ref))
+        if self.view.get_throttles():
+            for status, response in responses.items():
+                if str(status).startswith("2") or str(status) == "429":
+                    response["headers"] = {**RATE_LIMIT, **response.get("headers", {})}
         return responses
 
 

@@ -1,0 +1,93 @@
+"""The mail server is down when a booking is confirmed: the customer's booking stands, the
+confirmation waits in the outbox (retried later, with backoff, not in a tight loop), and
+once the mail server is back the sweeper sends it, exactly once. (Redis down and a worker
+killed mid-send: test_redis_down.py and test_worker_killed.py, against the same SMTP server.)"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.bookings.models import Booking, BookingStatus
+from apps.core import clock, outbox
+from apps.core.models import OutboxEvent
+from apps.notifications.models import Notification
+from tests.factories import FareClassFactory, UserFactory
+from tests.faults.smtp import received
+from tests.faults.truth import assert_database_truth
+
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def later(monkeypatch):
+    """Move the project's clock forward instead of waiting."""
+    shift = [timedelta(0)]
+    monkeypatch.setattr(clock, "now", lambda: timezone.now() + shift[0])
+
+    def move(**delta) -> None:
+        shift[0] += timedelta(**delta)
+
+    return move
+
+
+def _book_and_pay(api_client) -> str:
+    user = UserFactory(email="katherine@example.com")
+    flight = FareClassFactory(price="180.00").flight
+    token = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()["access"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    search = api_client.get(
+        "/api/v1/flights/search/",
+        {
+            "origin": flight.origin.iata_code,
+            "destination": flight.destination.iata_code,
+            "departure_date": flight.departure_date.isoformat(),
+        },
+    )
+    created = api_client.post(
+        "/api/v1/bookings/",
+        {
+            "offer_id": search.json()["results"][0]["id"],
+            "passengers": [{"type": "adult", "given_name": "Katherine", "family_name": "Johnson"}],
+            "contact": {"email": "katherine@example.com"},
+        },
+    )
+    locator = created.json()["locator"]
+    paid = api_client.post(f"/api/v1/bookings/{locator}/payments/", {"payment_method": "pm_card_visa"})
+    assert paid.status_code == 201, paid.content
+    assert paid.json()["booking_status"] == "confirmed"
+    return locator
+
+
+def test_with_the_mail_server_down_the_confirmation_waits_and_goes_out_once_when_it_is_back(
+    smtp_delivery, api_client, later
+):
+    smtp_delivery.kill()
+
+    locator = _book_and_pay(api_client)  # the confirmation is dispatched on commit, and fails
+
+    assert Booking.objects.get(locator=locator).status == BookingStatus.CONFIRMED
+    confirmation = OutboxEvent.objects.get(topic="booking.confirmed", payload__locator=locator)
+    assert confirmation.dispatched_at is None
+    assert confirmation.last_error  # the failure is on the event, for the operator
+    assert confirmation.available_at > clock.now()  # tried again later, not at once
+    assert not Notification.objects.filter(event_id=confirmation.id).exists()
+    # The sweeper respects the backoff: nothing is retried before it is due.
+    assert outbox.sweep(older_than=timedelta(0)) == 0
+
+    smtp_delivery.start()
+    later(minutes=1)  # past the first backoff
+    assert outbox.sweep(older_than=timedelta(0)) == 1  # its dispatch runs in-process here
+    assert outbox.sweep(older_than=timedelta(0)) == 0  # a later sweep finds nothing left to send
+
+    messages = received(smtp_delivery.folder)
+    assert [message["To"] for message in messages] == ["katherine@example.com"]
+    assert locator in messages[0]["Subject"]
+    confirmation.refresh_from_db()
+    assert confirmation.dispatched_at is not None
+    assert Notification.objects.filter(event_id=confirmation.id, recipient="katherine@example.com").count() == 1
+    assert_database_truth()
