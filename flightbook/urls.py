@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("apps.inventory.api.urls")),
     path("", include("apps.bookings.api.urls")),
     path("", include("apps.payments.api.urls")),
+    path("", include("apps.notifications.webhooks.api")),
 ]
 
 urlpatterns = [
