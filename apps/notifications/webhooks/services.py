@@ -5,6 +5,7 @@ endpoint that has failed for days. docs/webhooks.md is the partner's side of it.
 from __future__ import annotations
 
 import json
+import logging
 import random
 import uuid
 from collections.abc import Iterable
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from kombu.exceptions import OperationalError
 
 from apps.accounts.models import Partner
 from apps.core import clock, outbox
@@ -27,6 +29,7 @@ from apps.notifications.webhook_models import (
 from apps.notifications.webhooks import locks, signing, transport
 from apps.notifications.webhooks.addresses import UrlRefused, url_resolve
 
+logger = logging.getLogger(__name__)
 USER_AGENT = "flightbook-webhooks/1.0 (+docs/webhooks.md)"
 # The old secret keeps signing this long after a roll, next to the new one.
 ROLL_OVERLAP = timedelta(hours=24)
@@ -161,7 +164,9 @@ def _enqueue(delivery_ids: list[int]) -> None:
     for delivery_id in delivery_ids:
         try:
             webhook_delivery_send.apply_async(args=[delivery_id], retry=False)
-        except Exception:  # noqa: BLE001 (the broker is away: the periodic retry sends it)
+        except OperationalError as exc:
+            # The broker is away: the deliveries stay due and the periodic retry sends them.
+            logger.warning("could not queue webhook deliveries %s (%s)", delivery_ids, exc)
             return
 
 
