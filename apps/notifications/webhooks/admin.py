@@ -13,6 +13,7 @@ from apps.notifications.webhooks.addresses import UrlRefused, url_resolve
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=2000, assume_scheme="https")
     events = forms.MultipleChoiceField(choices=WebhookEventType.choices, widget=forms.CheckboxSelectMultiple)
 
     class Meta:
