@@ -64,8 +64,6 @@ def _signatures(header: str) -> tuple[int, list[str]]:
     return int(next(v for k, v in pairs if k == "t")), [v for k, v in pairs if k == "v1"]
 
 
-
-
 def test_a_confirmed_partner_booking_is_posted_to_its_endpoint_signed_with_its_secret(loopback_allowed, receivers):
     receiver = receivers()
     _, api_key, raw = partner_with_key("Partner P")

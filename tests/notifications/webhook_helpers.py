@@ -69,7 +69,9 @@ class Receiver:
         self.server.server_close()
 
 
-def partner_with_key(name: str, scopes: tuple[str, ...] = ("read", "book", "pay", "webhooks")) -> tuple[Partner, ApiKey, str]:
+def partner_with_key(
+    name: str, scopes: tuple[str, ...] = ("read", "book", "pay", "webhooks")
+) -> tuple[Partner, ApiKey, str]:
     partner = Partner.objects.create(name=name, contact_email=f"ops@{name.lower().replace(' ', '-')}.example")
     api_key, raw = api_key_create(partner=partner, name="main", scopes=list(scopes), created_by=None)
     return partner, api_key, raw
