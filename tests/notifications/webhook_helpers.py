@@ -4,8 +4,8 @@ partner bookings confirmed through the real services (the outbox runs on commit)
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 from dataclasses import dataclass
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from rest_framework.test import APIClient
@@ -39,7 +39,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append(
                     Received(path=self.path, headers=dict(self.headers.items()), body=body, at=clock.now().timestamp())
