@@ -150,7 +150,7 @@ class WebhookDetailApi(_WebhookApi, APIView):
         endpoint = services.webhook_endpoint_update(endpoint=endpoint, actor=request.user, **payload.validated_data)
         return Response(WebhookEndpointSerializer(endpoint).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(request=None, responses={204: None})
     @answers(PERMISSION_DENIED, WebhookEndpointNotFound)
     def delete(self, request: Request, endpoint_id: int) -> Response:
         endpoint = selectors.webhook_endpoint_get(endpoint_id=endpoint_id, partner=self.partner)
