@@ -159,3 +159,15 @@ def test_a_partners_agent_manages_its_webhooks_and_a_customer_may_not():
     assert WebhookEndpoint.objects.get().partner == partner
     assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
     assert customer_client.get("/api/v1/webhooks/").status_code == 403
+
+
+def test_a_change_to_a_malformed_webhook_path_is_a_problem_json_404_even_from_a_browser_session():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(UserFactory(email="someone@example.com"))
+
+    response = client.patch("/api/v1/webhooks/null,null/", {}, content_type="application/json")
+
+    assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
+    assert response.json()["code"] == "not_found"
