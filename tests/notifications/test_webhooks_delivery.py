@@ -5,6 +5,7 @@ gets the signed event; retries are driven by moving the clock and running the pe
 from __future__ import annotations
 
 import json
+import socket
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from apps.core import clock
 from apps.notifications.webhook_models import WebhookDelivery, WebhookDeliveryState, WebhookEndpoint
-from apps.notifications.webhooks import services, tasks
+from apps.notifications.webhooks import addresses, services, tasks
 from apps.notifications.webhooks.signing import signature
 from tests.factories import UserFactory
 from tests.notifications.webhook_helpers import Receiver, key_client, partner_booking_confirmed, partner_with_key
@@ -262,3 +263,52 @@ def test_a_delivered_event_is_not_sent_again_by_the_periodic_job(loopback_allowe
 
     assert services.webhook_deliveries_retry() == 0
     assert len(receiver.requests) == 1
+
+
+class Resolver:
+    """A stand-in for DNS for one name (the rest resolves as usual): `answer` is what the
+    name resolves to now; `lookups` counts the questions."""
+
+    def __init__(self, monkeypatch, name: str, answer: str) -> None:
+        self.name, self.answer, self.lookups = name, answer, 0
+        real = socket.getaddrinfo
+
+        def getaddrinfo(host, port, *args, **kwargs):
+            if host != self.name:
+                return real(host, port, *args, **kwargs)
+            self.lookups += 1
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (self.answer, port))]
+
+        monkeypatch.setattr(addresses.socket, "getaddrinfo", getaddrinfo)
+
+
+def test_a_name_re_pointed_at_our_network_after_creation_is_refused_at_delivery(monkeypatch, receivers):
+    receiver = receivers()
+    port = receiver.server.server_address[1]
+    resolver = Resolver(monkeypatch, "hooks.partner.test", answer="93.184.215.14")
+    _, api_key, raw = partner_with_key("Partner P")
+    _endpoint(raw, f"http://hooks.partner.test:{port}/hooks")
+    resolver.answer = "127.0.0.1"  # DNS rebinding: the name now points at us
+
+    partner_booking_confirmed(api_key)
+
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.last_status_code) == ("pending", None)
+    assert "resolves to 127.0.0.1, a loopback address" in delivery.last_error
+
+
+def test_an_attempt_connects_to_the_address_it_checked_and_names_the_host(loopback_allowed, monkeypatch, receivers):
+    receiver = receivers()
+    port = receiver.server.server_address[1]
+    resolver = Resolver(monkeypatch, "hooks.partner.test", answer="127.0.0.1")
+    _, api_key, raw = partner_with_key("Partner P")
+    _endpoint(raw, f"http://hooks.partner.test:{port}/hooks?source=flightbook")
+    lookups_at_creation = resolver.lookups
+
+    partner_booking_confirmed(api_key)
+
+    [request] = receiver.requests
+    assert request.headers["Host"] == f"hooks.partner.test:{port}"
+    assert request.path == "/hooks?source=flightbook"
+    assert resolver.lookups - lookups_at_creation == 1  # one answer, checked and used

@@ -70,7 +70,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
         for endpoint in queryset:
             services.webhook_endpoint_delete(endpoint=endpoint, actor=request.user)
 
-    @admin.action(description="Roll the signing secret (the old one signs 24 h more)")
+    @admin.action(description="Roll the signing secret (the old one signs 24 h more)", permissions=["change"])
     def roll_secret(self, request, queryset) -> None:
         for endpoint in queryset:
             endpoint, secret = services.webhook_endpoint_secret_roll(endpoint=endpoint, actor=request.user)
@@ -98,7 +98,7 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.action(description="Resend (the same event id, as a new delivery)")
+    @admin.action(description="Resend (the same event id, as a new delivery)", permissions=["change"])
     def resend(self, request, queryset) -> None:
         for delivery in queryset.select_related("endpoint"):
             services.webhook_delivery_resend(delivery=delivery, actor=request.user)
