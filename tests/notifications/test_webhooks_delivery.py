@@ -167,6 +167,18 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failure(loopback_allowed, re
     assert "not followed" in delivery.last_error
 
 
+def test_a_receiver_slower_than_5_seconds_is_a_failed_attempt(loopback_allowed, receivers):
+    receiver = receivers(delay=7.0)
+    _, api_key, raw = partner_with_key("Partner P")
+    _endpoint(raw, receiver.url)
+
+    partner_booking_confirmed(api_key)
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.state, delivery.attempts, delivery.last_status_code) == ("pending", 1, None)
+    assert "timed out" in delivery.last_error.lower()
+
+
 def test_another_partners_or_a_customers_booking_never_reaches_this_partner(loopback_allowed, receivers):
     receiver = receivers()
     _, _, raw = partner_with_key("Partner P")

@@ -4,6 +4,7 @@ partner bookings confirmed through the real services (the outbox runs on commit)
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -32,8 +33,9 @@ class Receiver:
     """An HTTP server on 127.0.0.1 (a free port) that records every request and answers
     the statuses given, in order, then 200."""
 
-    def __init__(self, statuses: list[int] | None = None, location: str = "") -> None:
+    def __init__(self, statuses: list[int] | None = None, location: str = "", delay: float = 0.0) -> None:
         self.requests: list[Received] = []
+        self.delay = delay
         self.statuses = list(statuses or [])
         self.location = location
         receiver = self
@@ -45,6 +47,8 @@ class Receiver:
                     Received(path=self.path, headers=dict(self.headers.items()), body=body, at=clock.now().timestamp())
                 )
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 self.send_response(status)
                 if receiver.location:
                     self.send_header("Location", receiver.location)
@@ -57,6 +61,7 @@ class Receiver:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads, self.server.block_on_close = True, False
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 

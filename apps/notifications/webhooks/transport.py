@@ -32,7 +32,8 @@ class Outcome:
 
 
 def _pool(target: Target) -> urllib3.HTTPConnectionPool:
-    timeout = urllib3.Timeout(connect=TIMEOUT_SECONDS, read=TIMEOUT_SECONDS)
+    # One budget for connecting and the answer's headers; the body read is capped at ANSWER_BYTES.
+    timeout = urllib3.Timeout(total=TIMEOUT_SECONDS)
     if target.scheme == "https":
         return urllib3.HTTPSConnectionPool(
             target.address,
