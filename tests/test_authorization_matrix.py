@@ -185,3 +185,101 @@ def test_the_matrix_booking_starts_held_unpaid_and_seatless():
     assert (state["status"], state["seats"], state["payments"]) == (BookingStatus.HELD, [], [])
     assert state["total_amount"] == Decimal("200.00")
     assert [kind for _, kind in state["events"]] == ["created"]
+
+
+# Partner P's webhook endpoint, against every actor. Webhooks belong to a partner: its
+# keys with `webhooks` or `book` and its agents manage them; nobody else sees them (a
+# customer and an admin have no partner: 403; staff use the admin pages instead).
+WEBHOOK_ENDPOINTS = ("list", "detail", "update", "delete", "roll", "deliveries", "resend")
+# fmt: off
+WEBHOOK_MATRIX = {           # list    detail update delete roll deliveries resend
+    "anonymous":            (401,    401,   401,   401,   401, 401,       401),
+    "owner":                (403,    403,   403,   403,   403, 403,       403),
+    "partner_agent":        (OK,     OK,    OK,    OK,    OK,  OK,        OK),
+    "other_partner_agent":  (HIDDEN, 404,   404,   404,   404, 404,       404),
+    "key_read":             (403,    403,   403,   403,   403, 403,       403),
+    "key_book":             (OK,     OK,    OK,    OK,    OK,  OK,        OK),
+    "key_pay":              (403,    403,   403,   403,   403, 403,       403),
+    "other_partner_key":    (HIDDEN, 404,   404,   404,   404, 404,       404),
+    "admin":                (403,    403,   403,   403,   403, 403,       403),
+}
+# fmt: on
+
+
+def _webhook_cases():
+    for actor, outcomes in WEBHOOK_MATRIX.items():
+        for endpoint, expected in zip(WEBHOOK_ENDPOINTS, outcomes, strict=True):
+            yield pytest.param(actor, endpoint, expected, id=f"{actor}-webhooks-{endpoint}")
+
+
+def _webhook_of(world: World):
+    from apps.notifications.webhook_models import WebhookDelivery
+    from apps.notifications.webhooks.services import webhook_endpoint_create
+
+    # A closed loopback port: a resend fails at once, without leaving the machine.
+    endpoint, _ = webhook_endpoint_create(
+        partner=world.partner, url="http://127.0.0.1:9/hooks", events=["booking.confirmed"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint, event_type="booking.confirmed", body="{}", state="succeeded", attempts=1
+    )
+    return endpoint, delivery
+
+
+def _webhook_call(client: APIClient, endpoint: str, webhook, delivery):
+    base = f"/api/v1/webhooks/{webhook.pk}/"
+    return {
+        "list": lambda: client.get("/api/v1/webhooks/"),
+        "detail": lambda: client.get(base),
+        "update": lambda: client.patch(base, {"enabled": False}, format="json"),
+        "delete": lambda: client.delete(base),
+        "roll": lambda: client.post(f"{base}roll-secret/"),
+        "deliveries": lambda: client.get(f"{base}deliveries/"),
+        "resend": lambda: client.post(f"{base}deliveries/{delivery.pk}/resend/"),
+    }[endpoint]()
+
+
+def _webhook_state(webhook) -> dict:
+    from apps.notifications.webhook_models import WebhookDelivery, WebhookEndpoint
+
+    stored = WebhookEndpoint.objects.filter(pk=webhook.pk).values("url", "events", "enabled").first()
+    secret = WebhookEndpoint.objects.get(pk=webhook.pk).secret if stored else None
+    return {"endpoint": stored, "secret": secret, "deliveries": WebhookDelivery.objects.count()}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("actor", "endpoint", "expected"), list(_webhook_cases()))
+def test_webhook_endpoint_authorization(actor, endpoint, expected, settings):
+    settings.WEBHOOKS_ALLOW_PRIVATE_NETWORKS = True
+    world = World()
+    webhook, delivery = _webhook_of(world)
+    before = _webhook_state(webhook)
+
+    response = _webhook_call(world.client_for(actor), endpoint, webhook, delivery)
+
+    after = _webhook_state(webhook)
+    if expected == OK:
+        assert response.status_code == {"delete": 204, "resend": 202}.get(endpoint, 200), response.content
+        if endpoint in ("list", "deliveries"):
+            wanted = webhook.pk if endpoint == "list" else delivery.pk
+            assert wanted in [item["id"] for item in response.json()["results"]]
+        elif endpoint == "detail":
+            assert response.json()["id"] == webhook.pk
+        elif endpoint == "update":
+            assert after["endpoint"]["enabled"] is False
+        elif endpoint == "delete":
+            assert after["endpoint"] is None
+        elif endpoint == "roll":
+            assert after["secret"] == response.json()["secret"] != before["secret"]
+        else:
+            assert after["deliveries"] == before["deliveries"] + 1
+        return
+    if expected == HIDDEN:
+        assert response.status_code == 200
+        assert webhook.pk not in [item["id"] for item in response.json()["results"]]
+    else:
+        assert response.status_code == expected, response.content
+        assert response["Content-Type"] == "application/problem+json"
+        code = CODES[expected] if expected != 403 or actor.startswith("key_") else "permission_denied"
+        assert response.json()["code"] == code
+    assert after == before

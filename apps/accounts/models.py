@@ -104,6 +104,7 @@ class ApiKeyScope(models.TextChoices):
     READ = "read", "Read bookings"
     BOOK = "book", "Book, choose seats, cancel"
     PAY = "pay", "Pay"
+    WEBHOOKS = "webhooks", "Manage webhook endpoints"
 
 
 class ApiKey(models.Model):
@@ -114,7 +115,7 @@ class ApiKey(models.Model):
     name = models.CharField(max_length=80)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64)
-    scopes = models.JSONField(default=list, help_text="Any of read, book, pay")
+    scopes = models.JSONField(default=list, help_text="Any of read, book, pay, webhooks")
     created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)

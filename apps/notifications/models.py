@@ -28,3 +28,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient}"
+
+
+from apps.notifications.webhook_models import WebhookDelivery, WebhookEndpoint  # noqa: E402, F401

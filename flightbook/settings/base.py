@@ -278,6 +278,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-resolve-attempts": {"task": "payments.resolve_attempts", "schedule": 60.0},
     "payments-reconcile": {"task": "payments.reconcile_recent", "schedule": 900.0},
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 86400.0},
+    "notifications-webhook-retry": {"task": "notifications.webhook_deliveries_retry", "schedule": 60.0},
 }
 
 # Domain settings.
@@ -305,6 +306,11 @@ PAYMENT_ATTEMPT_LEASE_SECONDS = env.int("PAYMENT_ATTEMPT_LEASE_SECONDS", default
 # request may run), so that a retry with the same key runs again.
 IDEMPOTENCY_CLAIM_SECONDS = env.int("IDEMPOTENCY_CLAIM_SECONDS", default=90)
 DEMO_PASSWORD = env("DEMO_PASSWORD", default="flightbook-demo")
+# Partner webhooks (docs/webhooks.md): plain-http URLs only where this is on (development,
+# tests); URLs reaching loopback, private, link-local or metadata addresses only where the
+# second is on (tests with a loopback receiver). Both off in production.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
+WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=False)
 
 # Who may read /metrics: these addresses or networks (loopback by default; empty: none),
 # or anyone sending `Authorization: Bearer <METRICS_TOKEN>` (off when empty).

@@ -4,6 +4,8 @@ from .base import *  # noqa: F403
 from .base import LOGGING, env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
+# Webhook receivers on a developer's machine or in a test speak plain http.
+WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=True)
 
 # Serve static files straight from the source folders (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True

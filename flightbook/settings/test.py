@@ -16,6 +16,7 @@ CELERY_TASK_ALWAYS_EAGER = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PAYMENT_PROVIDER = "sandbox"
+WEBHOOKS_ALLOW_HTTP = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 # Threads in the race tests open their own connections; do not keep them around.
 DATABASES["default"]["CONN_MAX_AGE"] = 0

@@ -4,7 +4,7 @@ signed in as a customer (Bearer JWT) and once as a partner (API key). Any findin
 
 It builds a database of its own (`API_CHECK_DATABASE`, default `flightbook_api_check`,
 dropped and created afresh): migrations, two days of the demo network, a customer, a
-partner with a key. It serves it with the production gunicorn configuration on a free
+partner with a key and webhook endpoints. It serves it with the production gunicorn configuration on a free
 loopback port, then gives schemathesis real values to reach deep operations: held
 bookings' locators, fresh offer ids, flight ids, the sandbox's payment methods (bound
 to the parameters of those names, most of the time; the rest is fuzzed).
@@ -43,6 +43,9 @@ HELD_BOOKINGS = 6  # per run: payments, seats and cancellation each use some up
 OFFERS = 12
 IDEMPOTENCY_KEYS = 5000
 SEATS = 40
+WEBHOOK_ENDPOINTS = 4  # DELETE uses some up
+# Public addresses, so that no name needs resolving (the check runs offline too).
+WEBHOOK_URLS = ["https://93.184.215.14/hooks", "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/flightbook"]
 STRICT_OPERATIONS = [
     "GET /api/v1/airports/",
     "GET /api/v1/bookings/",
@@ -92,6 +95,7 @@ def _prepare() -> dict:
     User.objects.create_user(CUSTOMER, PASSWORD, first_name="Ada", last_name="Lovelace")
     partner = Partner.objects.create(name="API check travel")
     _, api_key = api_key_create(partner=partner, name="api-check", scopes=ApiKeyScope.values, created_by=None)
+    webhooks = _webhooks(partner)
     flights = list(
         Flight.objects.filter(departure_date=day)
         .select_related("origin", "destination", "airline")
@@ -103,7 +107,25 @@ def _prepare() -> dict:
         "routes": sorted({(f.origin.iata_code, f.destination.iata_code) for f in flights}),
         "flights": [f.pk for f in flights],
         "flight_numbers": sorted({f.airline.iata_code + f.number for f in flights}),
+        **webhooks,
     }
+
+
+def _webhooks(partner) -> dict:
+    """Webhook endpoints of the partner, each with a delivery in its log (nothing is sent:
+    the server runs no tasks), so that their operations are reached with real ids."""
+    from apps.notifications.webhook_models import WebhookDelivery
+    from apps.notifications.webhooks.services import webhook_endpoint_create
+
+    endpoints, deliveries = [], []
+    for _ in range(WEBHOOK_ENDPOINTS):
+        endpoint, _ = webhook_endpoint_create(partner=partner, url=WEBHOOK_URLS[0], events=["booking.confirmed"])
+        delivery = WebhookDelivery.objects.create(
+            endpoint=endpoint, event_type="booking.confirmed", body="{}", state="succeeded", attempts=1
+        )
+        endpoints.append(endpoint.pk)
+        deliveries.append(delivery.pk)
+    return {"webhook_endpoints": endpoints, "webhook_deliveries": deliveries}
 
 
 class Api:
@@ -213,6 +235,12 @@ values = {values(segments)}
 values = {values(seats)}
 [dictionaries.idempotency_keys]
 values = {values(keys)}
+[dictionaries.webhook_endpoints]
+values = {values(stage["webhook_endpoints"])}
+[dictionaries.webhook_deliveries]
+values = {values(stage["webhook_deliveries"])}
+[dictionaries.webhook_urls]
+values = {values(WEBHOOK_URLS)}
 [dictionaries.payment_methods]
 values = ["pm_card_visa", "pm_card_chargeDeclined", "pm_card_authenticationRequired"]
 
@@ -225,6 +253,9 @@ values = ["pm_card_visa", "pm_card_chargeDeclined", "pm_card_authenticationRequi
 "body.seats[*].passenger_id" = {{ dictionary = "passengers", probability = 0.8 }}
 "body.seats[*].flight_id" = {{ dictionary = "segments", probability = 0.8 }}
 "body.seats[*].designator" = {{ dictionary = "seats", probability = 0.8 }}
+"path.endpoint_id" = {{ dictionary = "webhook_endpoints", probability = 0.8 }}
+"path.delivery_id" = {{ dictionary = "webhook_deliveries", probability = 0.8 }}
+"body.url" = {{ dictionary = "webhook_urls", probability = 0.6 }}
 "header.Idempotency-Key" = {{ dictionary = "idempotency_keys", probability = 0.9 }}
 "query.origin" = {{ dictionary = "airports", probability = 0.9 }}
 "query.destination" = {{ dictionary = "airports", probability = 0.9 }}

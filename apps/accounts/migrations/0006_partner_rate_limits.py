@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0004_tokens_valid_after_help'),
+        ('accounts', '0005_api_key_webhooks_scope'),
     ]
 
     operations = [
