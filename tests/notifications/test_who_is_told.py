@@ -139,7 +139,8 @@ def test_an_email_that_could_not_be_sent_goes_out_when_the_mail_server_is_back(u
         ("booking_held", "in_app", f"user:{user.pk}", "sent"),
     ]
     event = OutboxEvent.objects.get(topic=Topic.BOOKING_HELD, payload__locator=booking.locator)
-    assert event.dispatched_at is None and "email" in event.last_error
+    assert event.dispatched_at is None
+    assert "email" in event.last_error
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     OutboxEvent.objects.filter(pk=event.pk).update(available_at=event.created_at)
