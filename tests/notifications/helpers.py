@@ -18,7 +18,7 @@ from apps.notifications.models import Notification
 from tests.factories import FareClassFactory
 
 CONTACT = "ada@example.com"
-PHONE = "+447700900123"
+PHONE = "+442079460958"
 
 
 def held_booking(*, user: User | None = None, phone: str = "", email: str = CONTACT, **fare) -> Booking:
