@@ -133,3 +133,13 @@ def test_the_page_refuses_to_mark_another_customers_notification(client, confirm
 
     assert response.status_code == 404
     assert Notification.objects.get(pk=theirs.pk).read_at is None
+
+
+def test_posting_to_a_malformed_notification_id_is_a_problem_json_404(user):
+    api = APIClient(enforce_csrf_checks=True)  # as a real client: no CSRF token
+    api.force_authenticate(user)
+
+    response = api.post("/api/v1/notifications/null,null/read/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"

@@ -153,3 +153,14 @@ def test_patching_me_with_a_bad_value_answers_400_and_changes_nothing(user):
     assert response.status_code == 400
     assert response.json()["code"] == "validation_error"
     assert not MessagePreference.objects.exists()
+
+
+def test_patching_me_with_a_number_for_a_boolean_answers_400(user):
+    api = APIClient()
+    api.force_authenticate(user)
+
+    response = api.patch("/api/v1/me/", {"notification_preferences": {"reminders": {"in_app": 0}}}, format="json")
+
+    assert (response.status_code, response.json()["code"]) == (400, "validation_error")
+    assert "notification_preferences.reminders.in_app" in response.json()["errors"]
+    assert not MessagePreference.objects.exists()

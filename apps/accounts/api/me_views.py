@@ -14,6 +14,7 @@ from apps.accounts import preferences, privacy
 from apps.accounts.permissions import IsPerson
 from apps.accounts.privacy import ErasureBlocked
 from apps.core.api.caching import PersonalDataApi
+from apps.core.api.fields import StrictBooleanField
 from apps.core.api.schema import answers
 
 
@@ -23,9 +24,9 @@ class PartnerSummarySerializer(serializers.Serializer):
 
 
 class RemindersSerializer(serializers.Serializer):
-    email = serializers.BooleanField(required=False, help_text="Reminders by email")
-    sms = serializers.BooleanField(required=False, help_text="Reminders by SMS")
-    in_app = serializers.BooleanField(required=False, help_text="Reminders in the app's notifications")
+    email = StrictBooleanField(required=False, help_text="Reminders by email")
+    sms = StrictBooleanField(required=False, help_text="Reminders by SMS")
+    in_app = StrictBooleanField(required=False, help_text="Reminders in the app's notifications")
 
 
 class NotificationPreferencesSerializer(serializers.Serializer):
