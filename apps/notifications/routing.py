@@ -38,7 +38,7 @@ ROUTES: dict[str, Route] = {
 }
 
 # The short text of the in-app entry and the SMS, per kind: (title, body). Formatted with
-# `locator`, `hold_expires_at` (UTC), `refund_amount` and `currency`.
+# `locator`, `hold_expires_at` (UTC), `refund_amount`, `currency` and `refund_due` (a sentence).
 SHORT_TEXT: dict[str, tuple[str, str]] = {
     Kind.BOOKING_HELD: (
         "Booking {locator} is held",
@@ -57,7 +57,7 @@ SHORT_TEXT: dict[str, tuple[str, str]] = {
         "Payment for {locator} failed",
         "The payment was declined. Try another card before the hold ends.",
     ),
-    Kind.BOOKING_CANCELLED: ("Booking {locator} is cancelled", "Refund due: {refund_amount} {currency}."),
+    Kind.BOOKING_CANCELLED: ("Booking {locator} is cancelled", "{refund_due}"),
     Kind.REFUND_SUCCEEDED: ("Refund for {locator} sent", "{refund_amount} {currency} is on its way to your card."),
     Kind.BOOKING_CHANGED: ("Booking {locator} changed", "Your new itinerary is in your booking."),
     Kind.EXTRAS_RECEIPT: ("Extras added to {locator}", "Your receipt is in your booking."),

@@ -91,6 +91,10 @@ def _short_text(kind: str, booking: Booking, extra: dict[str, Any]) -> tuple[str
         "refund_amount": refund.amount if refund else extra.get("refund_amount", ""),
         "currency": refund.currency if refund else extra.get("currency", booking.currency),
     }
+    amount = values["refund_amount"]
+    values["refund_due"] = (
+        f"Refund due: {amount} {values['currency']}." if amount and Decimal(amount) > 0 else "Nothing to refund."
+    )
     title, body = SHORT_TEXT[kind]
     return title.format(**values), body.format(**values)
 

@@ -163,3 +163,12 @@ def test_every_kind_has_its_short_text_and_every_route_a_topic():
 def test_only_a_disruption_is_urgent_enough_for_an_sms():
     by_sms = [topic for topic, route in ROUTES.items() if "sms" in route.channels]
     assert by_sms == [Topic.BOOKING_DISRUPTED]
+
+
+def test_a_cancelled_unpaid_hold_says_there_is_nothing_to_refund(user):
+    booking = held_booking(user=user)
+    booking_services.booking_cancel(locator=booking.locator, actor=user)
+
+    deliver()
+
+    assert Notification.objects.get(kind="booking_cancelled", channel="in_app").body == "Nothing to refund."
