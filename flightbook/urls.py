@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("apps.bookings.api.urls")),
     path("", include("apps.payments.api.urls")),
     path("", include("apps.notifications.webhooks.api")),
+    path("", include("apps.notifications.api.urls")),
 ]
 
 urlpatterns = [
@@ -37,6 +38,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("bookings/", include("apps.bookings.urls")),
     path("payments/", include("apps.payments.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     path("", include("apps.inventory.urls")),
     path("", include("apps.flights.urls")),
 ]

@@ -4,10 +4,13 @@ endpoint, each pair its own test. An allowed pair succeeds; any other answers ex
 404 (cannot see it: unknown and foreign look the same), as problem+json with its code,
 and changes nothing: status, total, seats, payments and timeline stay as they were.
 
+`notifications/` has its own matrix below (a person's own, nobody else's).
+
 `POST bookings/{locator}/check-in/` does not exist yet: add it here when it does."""
 
 from __future__ import annotations
 
+import uuid
 from decimal import Decimal
 
 import pytest
@@ -283,3 +286,70 @@ def test_webhook_endpoint_authorization(actor, endpoint, expected, settings):
         code = CODES[expected] if expected != 403 or actor.startswith("key_") else "permission_denied"
         assert response.json()["code"] == code
     assert after == before
+
+
+# `notifications/`: a person's own in-app notifications. Nobody else sees or marks them,
+# not agents nor admins (404); partner keys have none (403 `permission_denied`).
+# fmt: off
+NOTIFICATION_MATRIX = {      # list    read
+    "anonymous":            (401,    401),
+    "owner":                (OK,     OK),
+    "other_customer":       (HIDDEN, 404),
+    "partner_agent":        (HIDDEN, 404),
+    "other_partner_agent":  (HIDDEN, 404),
+    "key_read":             (403,    403),
+    "key_book":             (403,    403),
+    "key_pay":              (403,    403),
+    "other_partner_key":    (403,    403),
+    "admin":                (HIDDEN, 404),
+}
+# fmt: on
+NOTIFICATION_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}
+
+
+def _notification_cases():
+    for actor, outcomes in NOTIFICATION_MATRIX.items():
+        for endpoint, expected in zip(("list", "read"), outcomes, strict=True):
+            yield pytest.param(actor, endpoint, expected, id=f"{actor}-notifications-{endpoint}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("actor", "endpoint", "expected"), list(_notification_cases()))
+def test_notification_endpoint_authorization(actor, endpoint, expected):
+    from apps.notifications.models import Notification
+
+    world = World()
+    booking = world.booking_for(actor)
+    notification = Notification.objects.create(
+        user=world.users["owner"],
+        booking=booking,
+        channel="in_app",
+        recipient=f"user:{world.users['owner'].pk}",
+        kind="booking_held",
+        event_id=uuid.uuid4(),
+        status="sent",
+        subject=f"Booking {booking.locator} is held",
+    )
+    client = world.client_for(actor)
+
+    if endpoint == "list":
+        response = client.get("/api/v1/notifications/")
+    else:
+        response = client.post(f"/api/v1/notifications/{notification.pk}/read/")
+
+    notification.refresh_from_db()
+    if expected == OK:
+        assert response.status_code == 200, response.content
+        if endpoint == "list":
+            assert [n["id"] for n in response.json()["results"]] == [notification.pk]
+        else:
+            assert notification.read_at is not None
+        return
+    if expected == HIDDEN:
+        assert response.status_code == 200
+        assert notification.pk not in [n["id"] for n in response.json()["results"]]
+    else:
+        assert response.status_code == expected, response.content
+        assert response["Content-Type"] == "application/problem+json"
+        assert response.json()["code"] == NOTIFICATION_CODES[expected]
+    assert notification.read_at is None

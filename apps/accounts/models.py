@@ -126,3 +126,27 @@ class ApiKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.partner}, {self.name})"
+
+
+class MessageChannel(models.TextChoices):
+    """The ways flightbook tells a customer something (apps/notifications sends on them)."""
+
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    IN_APP = "in_app", "In the app"
+
+
+class MessagePreference(models.Model):
+    """Whether a customer wants reminders (non-essential messages) on a channel. No row
+    means yes; essential messages (tickets, refunds, disruptions) ignore this."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="message_preferences")
+    channel = models.CharField(max_length=10, choices=MessageChannel.choices)
+    reminders = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "channel"], name="message_preference_once_per_channel")]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.channel}: reminders {'on' if self.reminders else 'off'}"

@@ -9,6 +9,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
 from apps.accounts.api_keys import InsufficientScope, PartnerKeyPrincipal
+from apps.accounts.models import User
 from apps.accounts.services import ROLE_ADMIN, ROLE_AGENT
 
 _ROLES_CACHE = "_flightbook_roles"
@@ -92,3 +93,16 @@ class MayLookUpBookings(BasePermission):
         if request.user is None or not request.user.is_authenticated:
             return False
         return user_may_look_up_bookings(request.user)
+
+
+class IsPerson(BasePermission):
+    """A signed-in person (session or JWT): their own account, notifications and
+    preferences. A partner's API key has none of these: 403 `permission_denied`."""
+
+    message = "This endpoint is for a person's own account; API keys have none."
+
+    def api_keys_accepted(self, view: Any, method: str) -> bool:
+        return False
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.user, User) and request.user.is_authenticated

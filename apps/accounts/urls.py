@@ -5,7 +5,7 @@ two-factor pages are ours."""
 from allauth.account import views as allauth_views
 from django.urls import path
 
-from apps.accounts import views
+from apps.accounts import preference_views, views
 
 app_name = "accounts"
 
@@ -17,4 +17,10 @@ urlpatterns = [
     path("mfa/totp/", views.mfa_totp_enrol, name="mfa_totp_enrol"),
     path("mfa/totp/<int:device_id>/remove/", views.mfa_totp_remove, name="mfa_totp_remove"),
     path("mfa/backup-codes/", views.mfa_backup_codes, name="mfa_backup_codes"),
+    path("notifications/", preference_views.message_preferences, name="message_preferences"),
+    path(
+        "notifications/unsubscribe/<str:token>/",
+        preference_views.reminders_unsubscribe,
+        name="reminders_unsubscribe",
+    ),
 ]

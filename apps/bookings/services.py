@@ -41,6 +41,7 @@ from apps.core import clock, outbox
 from apps.core.audit import audit_record
 from apps.core.countries import is_country_code
 from apps.core.errors import ValidationFailed
+from apps.core.events import Topic
 from apps.core.validators import email_plain_check, phone_e164
 from apps.flights import selectors as flight_selectors
 from apps.flights.aircraft import EXIT_ROW
@@ -290,7 +291,7 @@ def booking_create(*, offer_id: str, passengers: list[PassengerInput], contact: 
                     actor=user,
                     detail={"total_amount": str(total), "currency": claim.currency, "passengers": len(passengers)},
                 )
-                outbox.publish(topic="booking.held", payload={"locator": locator})
+                outbox.publish(topic=Topic.BOOKING_HELD, payload={"locator": locator})
             return booking
         except IntegrityError as exc:
             if "locator" not in str(exc):
@@ -332,7 +333,7 @@ def booking_confirm(*, locator: str, actor_label: str, detail: dict[str, Any] | 
         booking.hold_expires_at = None
         booking.save(update_fields=["status", "confirmed_at", "hold_expires_at"])
         booking_event_record(booking=booking, kind="confirmed", actor_label=actor_label, detail=detail)
-        outbox.publish(topic="booking.confirmed", payload={"locator": locator})
+        outbox.publish(topic=Topic.BOOKING_CONFIRMED, payload={"locator": locator})
     return booking
 
 
@@ -412,7 +413,7 @@ def booking_expire(*, locator: str) -> bool:
         booking.status = BookingStatus.EXPIRED
         booking.save(update_fields=["status"])
         booking_event_record(booking=booking, kind="expired", actor_label="system")
-        outbox.publish(topic="booking.expired", payload={"locator": locator})
+        outbox.publish(topic=Topic.BOOKING_EXPIRED, payload={"locator": locator})
     return True
 
 
@@ -422,6 +423,48 @@ def bookings_expire_due(*, limit: int = 500) -> int:
         "locator", flat=True
     )[:limit]
     return sum(1 for locator in list(due) if booking_expire(locator=locator))
+
+
+HOLD_REMINDED = "hold_reminder_sent"
+
+
+def booking_hold_remind(*, locator: str) -> bool:
+    """Announce (`booking.hold_expiring`) that a held booking's hold ends within
+    HOLD_REMINDER_MINUTES, once per booking: the timeline records it. False if it was
+    announced already, or the booking is no longer held."""
+    with transaction.atomic(durable=True):
+        booking = locks.booking_lock(locator=locator)
+        now = clock.now()
+        if (
+            booking.status != BookingStatus.HELD
+            or booking.hold_expires_at is None
+            or booking.hold_expires_at <= now
+            or booking.events.filter(kind=HOLD_REMINDED).exists()
+        ):
+            return False
+        booking_event_record(
+            booking=booking,
+            kind=HOLD_REMINDED,
+            actor_label="system",
+            detail={"hold_expires_at": booking.hold_expires_at.isoformat()},
+        )
+        outbox.publish(topic=Topic.BOOKING_HOLD_EXPIRING, payload={"locator": locator})
+    return True
+
+
+def bookings_remind_expiring_holds(*, limit: int = 500) -> int:
+    """The periodic job: remind held bookings whose hold ends within HOLD_REMINDER_MINUTES."""
+    now = clock.now()
+    due = (
+        Booking.objects.filter(
+            status=BookingStatus.HELD,
+            hold_expires_at__gt=now,
+            hold_expires_at__lte=now + timedelta(minutes=settings.HOLD_REMINDER_MINUTES),
+        )
+        .exclude(events__kind=HOLD_REMINDED)
+        .values_list("locator", flat=True)[:limit]
+    )
+    return sum(1 for locator in list(due) if booking_hold_remind(locator=locator))
 
 
 @dataclass(frozen=True)
@@ -539,7 +582,7 @@ def booking_cancel(*, locator: str, actor: Actor, actor_label: str = "") -> tupl
         detail = {"refund_amount": str(quote.refund_amount), "currency": quote.currency, "reason": quote.reason}
         booking_event_record(booking=booking, kind="cancelled", actor=actor, actor_label=actor_label, detail=detail)
         outbox.publish(
-            topic="booking.cancelled",
+            topic=Topic.BOOKING_CANCELLED,
             payload={
                 "locator": locator,
                 "was": was,
@@ -566,7 +609,7 @@ def booking_confirmation_resend(*, locator: str, actor: User) -> None:
         if booking.status != BookingStatus.CONFIRMED:
             raise BookingNotChangeable("Only a confirmed booking has a confirmation to send.")
         booking_event_record(booking=booking, kind="confirmation_resent", actor=actor)
-        outbox.publish(topic="booking.confirmation_requested", payload={"locator": locator})
+        outbox.publish(topic=Topic.BOOKING_CONFIRMATION_REQUESTED, payload={"locator": locator})
 
 
 def booking_access_grant_create(*, locator: str, family_name: str, agent: User) -> BookingAccessGrant:

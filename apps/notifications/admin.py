@@ -5,9 +5,9 @@ from apps.notifications.models import Notification
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["kind", "recipient", "subject", "created_at"]
-    list_filter = ["kind", "channel"]
-    search_fields = ["recipient", "subject"]
+    list_display = ["kind", "channel", "recipient", "status", "subject", "created_at"]
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["recipient", "subject", "provider_id", "=event_id"]
     readonly_fields = [f.name for f in Notification._meta.fields]
 
 

@@ -10,19 +10,20 @@ from django.db import models
 from django.db.models import Q
 
 from apps.core import clock
+from apps.core.events import Topic
 from apps.core.fields import EncryptedCharField
 
 
 class WebhookEventType(models.TextChoices):
     """The event types a partner can subscribe to (DESIGN.md §4)."""
 
-    BOOKING_CONFIRMED = "booking.confirmed", "Booking confirmed"
-    BOOKING_CHANGED = "booking.changed", "Booking changed"
-    BOOKING_CANCELLED = "booking.cancelled", "Booking cancelled"
-    BOOKING_DISRUPTED = "booking.disrupted", "Booking disrupted"
-    FLIGHT_STATUS_CHANGED = "flight.status_changed", "Flight status changed"
-    REFUND_SUCCEEDED = "refund.succeeded", "Refund succeeded"
-    SERVICES_ADDED = "services.added", "Extras added"
+    BOOKING_CONFIRMED = Topic.BOOKING_CONFIRMED.value, "Booking confirmed"
+    BOOKING_CHANGED = Topic.BOOKING_CHANGED.value, "Booking changed"
+    BOOKING_CANCELLED = Topic.BOOKING_CANCELLED.value, "Booking cancelled"
+    BOOKING_DISRUPTED = Topic.BOOKING_DISRUPTED.value, "Booking disrupted"
+    FLIGHT_STATUS_CHANGED = Topic.FLIGHT_STATUS_CHANGED.value, "Flight status changed"
+    REFUND_SUCCEEDED = Topic.REFUND_SUCCEEDED.value, "Refund succeeded"
+    SERVICES_ADDED = Topic.SERVICES_ADDED.value, "Extras added"
 
 
 class WebhookEndpoint(models.Model):

@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -185,6 +186,13 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="flightbook <no-reply@flightbook.example>")
 # Where the site is served, for absolute links in emails and SMS (no trailing slash).
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# SMS for urgent messages (apps/notifications/sms.py): `console` prints them; `http` posts
+# to a provider with Twilio's Messages API shape at SMS_API_BASE, with basic auth.
+SMS_BACKEND = env("SMS_BACKEND", default="console")
+SMS_API_BASE = env("SMS_API_BASE", default="https://api.twilio.com")
+SMS_ACCOUNT_SID = env("SMS_ACCOUNT_SID", default="")
+SMS_AUTH_TOKEN = env("SMS_AUTH_TOKEN", default="")
+SMS_FROM = env("SMS_FROM", default="+15005550006")
 
 # Requests refused before any view runs (apps/core/middleware.py RequestShapeMiddleware):
 # a path and query longer than this answer 414; a body over DATA_UPLOAD_MAX_MEMORY_SIZE
@@ -274,6 +282,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {"task": "core.outbox_sweep", "schedule": 30.0},
     "bookings-expire-holds": {"task": "bookings.expire_holds", "schedule": 60.0},
+    "bookings-remind-expiring-holds": {"task": "bookings.remind_expiring_holds", "schedule": 60.0},
     "core-prune-idempotency-keys": {"task": "core.idempotency_keys_prune", "schedule": 3600.0},
     "payments-resolve-attempts": {"task": "payments.resolve_attempts", "schedule": 60.0},
     "payments-reconcile": {"task": "payments.reconcile_recent", "schedule": 900.0},
@@ -283,6 +292,8 @@ CELERY_BEAT_SCHEDULE = {
 
 # Domain settings.
 BOOKING_HOLD_MINUTES = env.int("BOOKING_HOLD_MINUTES", default=15)
+# A held booking's contact is reminded once, this many minutes before the hold runs out.
+HOLD_REMINDER_MINUTES = env.int("HOLD_REMINDER_MINUTES", default=5)
 OFFER_TTL_SECONDS = env.int("OFFER_TTL_SECONDS", default=30 * 60)
 # Search answers are cached this long; booking re-checks availability, so this never oversells.
 SEARCH_CACHE_SECONDS = env.int("SEARCH_CACHE_SECONDS", default=60)

@@ -15,6 +15,7 @@ CELERY_BROKER_URL = env("TEST_BROKER_URL", default=_REDIS_SERVER + "/14")
 CELERY_TASK_ALWAYS_EAGER = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "locmem"  # apps.notifications.sms.outbox, as Django's mail.outbox
 PAYMENT_PROVIDER = "sandbox"
 WEBHOOKS_ALLOW_HTTP = True
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405

@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 PASSWORD = "correct horse battery staple"
 
 
-def _book_and_pay(api_client) -> str:
+def _book(api_client) -> str:
     user = UserFactory(email="grace@example.com")
     flight = FareClassFactory(price="250.00").flight
     token = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()["access"]
@@ -46,31 +46,37 @@ def _book_and_pay(api_client) -> str:
             "contact": {"email": "grace@example.com"},
         },
     )
-    locator = created.json()["locator"]
+    return created.json()["locator"]
+
+
+def _pay(api_client, locator: str) -> None:
     paid = api_client.post(f"/api/v1/bookings/{locator}/payments/", {"payment_method": "pm_card_visa"})
     assert paid.json()["booking_status"] == "confirmed", paid.content
-    return locator
 
 
 def test_worker_killed_after_the_email_left_records_the_confirmation_once(
     celery_on, start_worker, smtp_server, api_client
 ):
-    (smtp_server.folder / HANG).touch()  # the mail server accepts, then hangs before answering
     worker = start_worker(FAULTS_SMTP_PORT=str(smtp_server.port))
+    locator = _book(api_client)
+    held = OutboxEvent.objects.get(topic="booking.held", payload__locator=locator)
+    wait_for(lambda: OutboxEvent.objects.get(pk=held.pk).dispatched_at, timeout=30)  # the hold's email is out
+    (smtp_server.folder / HANG).touch()  # from now on the mail server accepts, then hangs before answering
 
-    locator = _book_and_pay(api_client)
+    _pay(api_client, locator)
     confirmation = OutboxEvent.objects.get(topic="booking.confirmed", payload__locator=locator)
 
-    wait_for(lambda: received(smtp_server.folder), timeout=30)  # the email has arrived...
+    wait_for(lambda: len(received(smtp_server.folder)) == 2, timeout=30)  # the email has arrived...
     worker.kill()  # ...and the worker dies before recording it
 
     confirmation.refresh_from_db()
     assert confirmation.dispatched_at is None
     assert confirmation.lease_expires_at > clock.now()
-    assert not Notification.objects.exists()
+    # Recorded before it was sent, and never marked sent.
+    assert Notification.objects.get(event_id=confirmation.id, channel="email").status == "queued"
     # While its lease runs, the event is nobody else's: the sweeper leaves it alone.
     outbox.sweep(older_than=timedelta(0))
-    assert len(received(smtp_server.folder)) == 1
+    assert len(received(smtp_server.folder)) == 2
 
     # Later: the lease has run out (moved here rather than waited for), a new worker runs the sweeper.
     OutboxEvent.objects.filter(pk=confirmation.pk).update(lease_expires_at=clock.now() - timedelta(seconds=1))
@@ -80,14 +86,14 @@ def test_worker_killed_after_the_email_left_records_the_confirmation_once(
     wait_for(lambda: OutboxEvent.objects.get(pk=confirmation.pk).dispatched_at, timeout=30)
 
     # The repeat after the crash is the same message, recognisable by its Message-ID; it is recorded once.
-    messages = received(smtp_server.folder)
+    messages = received(smtp_server.folder)[1:]  # after the hold's email
     assert len(messages) == 2
     assert all(locator in message["Subject"] for message in messages)
     expected = notification_message_id(
         event_id=confirmation.id, kind="booking_confirmed", recipient="grace@example.com"
     )
     assert [str(message["Message-ID"]).strip() for message in messages] == [expected, expected]
-    assert Notification.objects.filter(event_id=confirmation.id).count() == 1
+    assert Notification.objects.get(event_id=confirmation.id, channel="email").status == "sent"
     assert_database_truth()
 
 

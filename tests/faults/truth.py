@@ -1,5 +1,5 @@
 """What the database must say after any fault (issue 10): charges equal confirmed bookings,
-no fare class sold beyond its capacity, one confirmation recorded per confirmed booking."""
+no fare class sold beyond its capacity, one confirmation email recorded per confirmed booking."""
 
 from __future__ import annotations
 
@@ -21,4 +21,5 @@ def assert_database_truth() -> None:
     assert not FareClass.objects.filter(sold__gt=F("capacity")).exists()
     for booking in confirmed:
         events = OutboxEvent.objects.filter(payload__locator=booking.locator).values("id")
-        assert Notification.objects.filter(kind="booking_confirmed", event_id__in=events).count() == 1, booking
+        confirmations = Notification.objects.filter(kind="booking_confirmed", channel="email", event_id__in=events)
+        assert confirmations.count() == 1, booking

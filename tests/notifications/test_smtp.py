@@ -149,10 +149,6 @@ def test_a_reminder_over_smtp_carries_list_unsubscribe_and_a_ticket_does_not(smt
     assert essential["List-Unsubscribe-Post"] is None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The handlers (notify's part of issue 11) send through email_build once merged: remove this mark then.",
-)
 def test_the_confirmation_the_handlers_send_over_smtp_has_html_and_the_calendar(
     smtp_server, django_capture_on_commit_callbacks
 ):

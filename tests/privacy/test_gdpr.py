@@ -111,7 +111,7 @@ def test_the_export_holds_everything_about_the_customer_and_no_secret(
     assert [e["kind"] for e in flown["events"]][:2] == ["created", "confirmed"]
     refunds = data["bookings"][1]["payments"][0]["refunds"]
     assert [(r["amount"], r["status"]) for r in refunds] == [("300.00", "succeeded")]
-    assert {n["kind"] for n in data["notifications"]} == {"booking_confirmed", "refund_succeeded"}
+    assert {"booking_confirmed", "refund_succeeded"} <= {n["kind"] for n in data["notifications"]}
     text = json.dumps(data)
     payment = Payment.objects.filter(booking__user=customer).first()
     for secret in (payment.provider_reference, payment.payment_method, customer.password):

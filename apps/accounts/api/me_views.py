@@ -6,33 +6,37 @@ from django.contrib.auth import logout
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apps.accounts import privacy
-from apps.accounts.models import User
+from apps.accounts import preferences, privacy
+from apps.accounts.permissions import IsPerson
 from apps.accounts.privacy import ErasureBlocked
 from apps.core.api.caching import PersonalDataApi
+from apps.core.api.fields import StrictBooleanField
 from apps.core.api.schema import answers
-
-
-class IsPerson(BasePermission):
-    """A signed-in person (session or JWT); a partner's API key has no "me"."""
-
-    message = "This endpoint is for a person's own account; API keys have none."
-
-    def api_keys_accepted(self, view, method: str) -> bool:
-        return False
-
-    def has_permission(self, request: Request, view) -> bool:
-        return isinstance(request.user, User) and request.user.is_authenticated
 
 
 class PartnerSummarySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+
+
+class RemindersSerializer(serializers.Serializer):
+    email = StrictBooleanField(required=False, help_text="Reminders by email")
+    sms = StrictBooleanField(required=False, help_text="Reminders by SMS")
+    in_app = StrictBooleanField(required=False, help_text="Reminders in the app's notifications")
+
+
+class NotificationPreferencesSerializer(serializers.Serializer):
+    """Which non-essential messages (reminders) you get, per channel. Essential ones
+    (e-tickets, changes, disruptions, refunds) always go out."""
+
+    reminders = RemindersSerializer()
+
+    def to_representation(self, instance):
+        return {"reminders": preferences.reminders_by_channel(user=instance)}
 
 
 class ProfileSerializer(serializers.Serializer):
@@ -42,6 +46,13 @@ class ProfileSerializer(serializers.Serializer):
     family_name = serializers.CharField(source="last_name")
     date_joined = serializers.DateTimeField()
     partner = PartnerSummarySerializer(allow_null=True)
+    notification_preferences = NotificationPreferencesSerializer(source="*", read_only=True)
+
+
+class ProfileUpdateInputSerializer(serializers.Serializer):
+    notification_preferences = NotificationPreferencesSerializer(
+        required=False, help_text="Channels left out keep their setting."
+    )
 
 
 class ErasureInputSerializer(serializers.Serializer):
@@ -49,13 +60,23 @@ class ErasureInputSerializer(serializers.Serializer):
 
 
 class MeApi(PersonalDataApi, APIView):
-    """`GET`: your profile. `DELETE`: erase your personal data (asks for your password);
-    refused with 409 `erasure_blocked` while a booking is held or a trip is not yet flown."""
+    """`GET`: your profile. `PATCH`: change your notification preferences. `DELETE`: erase
+    your personal data (asks for your password); refused with 409 `erasure_blocked` while
+    a booking is held or a trip is not yet flown."""
 
     permission_classes = [IsPerson]
 
     @extend_schema(responses=ProfileSerializer)
     def get(self, request: Request) -> Response:
+        return Response(ProfileSerializer(request.user).data)
+
+    @extend_schema(request=ProfileUpdateInputSerializer, responses=ProfileSerializer)
+    def patch(self, request: Request) -> Response:
+        payload = ProfileUpdateInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        wanted = payload.validated_data.get("notification_preferences", {}).get("reminders", {})
+        if wanted:
+            preferences.message_preferences_update(user=request.user, reminders=wanted)
         return Response(ProfileSerializer(request.user).data)
 
     @extend_schema(

@@ -20,3 +20,15 @@ class AmountField(serializers.DecimalField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("min_value", Decimal(0))
         super().__init__(max_digits=12, decimal_places=2, **kwargs)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON `true` or `false`, nothing else: DRF's BooleanField also takes `0`, `"yes"`
+    and the like, which the OpenAPI document (`type: boolean`) says are wrong."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            return data
+        self.fail("invalid", input=data)

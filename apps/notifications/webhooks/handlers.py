@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from apps.bookings import selectors as booking_selectors
 from apps.bookings.api.serializers import BookingSerializer, RefundSummarySerializer
 from apps.bookings.models import Booking, BookingStatus
+from apps.core.events import Topic
 from apps.core.models import OutboxEvent
 from apps.core.outbox import event_handler
 from apps.flights.api.serializers import FlightSerializer
@@ -18,7 +19,13 @@ from apps.notifications.webhook_models import WebhookEndpoint
 from apps.notifications.webhooks import selectors, services
 from apps.payments.models import Refund
 
-BOOKING_TOPICS = ("booking.confirmed", "booking.changed", "booking.cancelled", "booking.disrupted", "services.added")
+BOOKING_TOPICS = (
+    Topic.BOOKING_CONFIRMED,
+    Topic.BOOKING_CHANGED,
+    Topic.BOOKING_CANCELLED,
+    Topic.BOOKING_DISRUPTED,
+    Topic.SERVICES_ADDED,
+)
 
 
 def _deliver(event: OutboxEvent, *, partner_id: int | None, data: dict) -> None:
@@ -41,7 +48,7 @@ for _topic in BOOKING_TOPICS:
     event_handler(_topic)(booking_webhook)
 
 
-@event_handler("refund.succeeded")
+@event_handler(Topic.REFUND_SUCCEEDED)
 def refund_webhook(event: OutboxEvent) -> None:
     """The refund, with the locator of its booking."""
     refund = Refund.objects.select_related("payment__booking").get(pk=event.payload["refund_id"])
@@ -53,7 +60,7 @@ def refund_webhook(event: OutboxEvent) -> None:
     )
 
 
-@event_handler("flight.status_changed")
+@event_handler(Topic.FLIGHT_STATUS_CHANGED)
 def flight_status_webhook(event: OutboxEvent) -> None:
     """The flight, once to each partner with live bookings on it, naming theirs."""
     flight = Flight.objects.select_related("airline", "origin", "destination", "aircraft").get(

@@ -20,6 +20,7 @@ from apps.accounts.models import Partner
 from apps.core import clock, outbox
 from apps.core.audit import audit_record
 from apps.core.errors import ValidationFailed
+from apps.core.events import Topic
 from apps.notifications.webhook_models import (
     WebhookDelivery,
     WebhookDeliveryState,
@@ -42,7 +43,7 @@ LONGEST_RETRY = timedelta(hours=12)
 # While one worker calls the endpoint, no other takes the delivery (longer than the timeout).
 SEND_LEASE = timedelta(seconds=60)
 # Topic a partner's endpoint being switched off is published under (its contacts are told).
-ENDPOINT_DISABLED = "webhook_endpoint.disabled"
+ENDPOINT_DISABLED = Topic.WEBHOOK_ENDPOINT_DISABLED
 
 
 def _url_check(url: str) -> str:

@@ -17,6 +17,7 @@ from apps.bookings import services as booking_services
 from apps.bookings.models import BookingStatus
 from apps.core import clock, outbox
 from apps.core.audit import audit_record
+from apps.core.events import Topic
 from apps.core.money import quantize
 from apps.payments import locks as payment_locks
 from apps.payments.errors import RefundNotAllowed
@@ -76,7 +77,7 @@ def refund_record(
             **(audit or {}),
         },
     )
-    outbox.publish(topic="refund.requested", payload={"refund_id": refund.pk})
+    outbox.publish(topic=Topic.REFUND_REQUESTED, payload={"refund_id": refund.pk})
     return refund
 
 
@@ -221,7 +222,7 @@ def refund_state_apply(*, refund_id: int, state: RefundState, at: datetime | Non
                 actor_label=SYSTEM,
                 detail={"refund_id": refund.pk, "amount": str(refund.amount), "currency": refund.currency},
             )
-            outbox.publish(topic=f"refund.{state.status}", payload={"refund_id": refund.pk})
+            outbox.publish(topic=Topic(f"refund.{state.status}"), payload={"refund_id": refund.pk})
     return refund, True
 
 

@@ -13,6 +13,7 @@ from apps.bookings import services as booking_services
 from apps.bookings.errors import HoldExpired
 from apps.bookings.models import BookingStatus
 from apps.core import clock, outbox
+from apps.core.events import Topic
 from apps.inventory.errors import SeatUnavailable, SoldOut
 from apps.payments import locks as payment_locks
 from apps.payments.models import Payment, PaymentStatus, RefundReason
@@ -108,7 +109,7 @@ def payment_state_apply(
             )
             if declined:
                 outbox.publish(
-                    topic="payment.failed", payload={"payment_id": payment.pk, "locator": payment.booking.locator}
+                    topic=Topic.PAYMENT_FAILED, payload={"payment_id": payment.pk, "locator": payment.booking.locator}
                 )
         elif state.status == PaymentStatus.SUCCEEDED:
             outcome = _settle(payment=payment, actor_label=actor_label)
