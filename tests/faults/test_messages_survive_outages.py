@@ -14,6 +14,7 @@ from apps.bookings.models import Booking, BookingStatus
 from apps.core import clock, outbox
 from apps.core.models import OutboxEvent
 from apps.notifications.models import Notification
+from apps.notifications.services import notification_message_id
 from tests.factories import FareClassFactory, UserFactory
 from tests.faults.smtp import received
 from tests.faults.truth import assert_database_truth
@@ -75,19 +76,25 @@ def test_with_the_mail_server_down_the_confirmation_waits_and_goes_out_once_when
     assert confirmation.dispatched_at is None
     assert confirmation.last_error  # the failure is on the event, for the operator
     assert confirmation.available_at > clock.now()  # tried again later, not at once
-    assert not Notification.objects.filter(event_id=confirmation.id).exists()
+    assert Notification.objects.get(event_id=confirmation.id, channel="email").status == "failed"
     # The sweeper respects the backoff: nothing is retried before it is due.
     assert outbox.sweep(older_than=timedelta(0)) == 0
 
     smtp_delivery.start()
     later(minutes=1)  # past the first backoff
-    assert outbox.sweep(older_than=timedelta(0)) == 1  # its dispatch runs in-process here
+    # The hold's email and the confirmation, both waiting; their dispatch runs in-process here.
+    assert outbox.sweep(older_than=timedelta(0)) == 2
     assert outbox.sweep(older_than=timedelta(0)) == 0  # a later sweep finds nothing left to send
 
     messages = received(smtp_delivery.folder)
-    assert [message["To"] for message in messages] == ["katherine@example.com"]
-    assert locator in messages[0]["Subject"]
+    assert [message["To"] for message in messages] == ["katherine@example.com"] * 2
+    expected = notification_message_id(
+        event_id=confirmation.id, kind="booking_confirmed", recipient="katherine@example.com"
+    )
+    confirmations = [message for message in messages if str(message["Message-ID"]).strip() == expected]
+    assert len(confirmations) == 1
+    assert locator in confirmations[0]["Subject"]
     confirmation.refresh_from_db()
     assert confirmation.dispatched_at is not None
-    assert Notification.objects.filter(event_id=confirmation.id, recipient="katherine@example.com").count() == 1
+    assert Notification.objects.get(event_id=confirmation.id, channel="email").status == "sent"
     assert_database_truth()
