@@ -80,7 +80,8 @@ class WebhookDelivery(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
-    resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resends")
+    # A resend goes with its original (SET_NULL would make it a second "original" for a moment).
+    resend_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="resends")
     created_at = models.DateTimeField(default=clock.now)
 
     class Meta:

@@ -171,3 +171,19 @@ def test_a_change_to_a_malformed_webhook_path_is_a_problem_json_404_even_from_a_
 
     assert (response.status_code, response["Content-Type"]) == (404, "application/problem+json")
     assert response.json()["code"] == "not_found"
+
+
+def test_an_endpoint_whose_deliveries_were_resent_can_be_deleted():
+    from apps.notifications.webhook_models import WebhookDelivery
+
+    _, _, raw = partner_with_key("Partner P")
+    client = key_client(raw)
+    endpoint = _create(client).json()
+    delivery = WebhookDelivery.objects.create(
+        endpoint_id=endpoint["id"], event_type="booking.confirmed", body="{}", state="succeeded", attempts=1
+    )
+    resent = client.post(f"/api/v1/webhooks/{endpoint['id']}/deliveries/{delivery.pk}/resend/")
+    assert resent.status_code == 202
+
+    assert client.delete(f"/api/v1/webhooks/{endpoint['id']}/").status_code == 204
+    assert not WebhookDelivery.objects.exists()
