@@ -150,3 +150,13 @@ def test_idempotent_operations_document_the_idempotency_key_header(schema):
         if any(p["name"] == "Idempotency-Key" for p in operation.get("parameters", []))
     }
     assert documented == idempotent
+
+
+def test_free_text_parameters_say_a_nul_character_is_refused(schema):
+    # The server refuses NUL in any text (PostgreSQL cannot store it): a client generated
+    # from the schema must not expect such a value to be accepted.
+    (q,) = [p for p in schema["paths"]["/api/v1/airports/"]["get"]["parameters"] if p["name"] == "q"]
+    pattern = re.compile(q["schema"]["pattern"])
+    assert pattern.search("Zürich")
+    assert not pattern.search("Zü\x00rich")
+    assert not pattern.search("   ")

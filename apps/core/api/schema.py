@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
@@ -221,15 +222,12 @@ class ApiSchema(AutoSchema):
                 schema["minItems"] = 1
             if field.max_length is not None:
                 schema["maxItems"] = field.max_length
-        # A text field trims its input and refuses what is left blank: it needs a non-space character.
-        if (
-            direction == "request"
-            and type(field) is serializers.CharField
-            and field.trim_whitespace
-            and not field.allow_blank
-            and "pattern" not in schema
-        ):
-            schema["pattern"] = r"\S"
+        # A text field trims its input and refuses what is left blank: it needs a non-space
+        # character. And no text reaches us with a NUL in it (RequestShapeMiddleware, the parser).
+        patterned = "pattern" in schema or any(isinstance(v, RegexValidator) for v in field.validators)
+        if direction == "request" and isinstance(field, serializers.CharField) and not patterned:
+            needs_text = type(field) is serializers.CharField and field.trim_whitespace and not field.allow_blank
+            schema["pattern"] = r"^[^\x00]*[^\s\x00][^\x00]*$" if needs_text else r"^[^\x00]*$"
         # drf-spectacular allows a minus sign in every decimal string; not below a floor of 0.
         if (
             isinstance(field, serializers.DecimalField)
