@@ -61,6 +61,10 @@ def test_the_secret_is_stored_encrypted():
         "http://[::ffff:127.0.0.1]/hooks",
         "http://224.0.0.1/hooks",
         "http://0.0.0.0/hooks",
+        # IPv6 addresses that carry a private IPv4 one: NAT64, 6to4, Teredo.
+        "http://[64:ff9b::a00:1]/hooks",
+        "http://[2002:a00:1::1]/hooks",
+        "http://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/hooks",
     ],
 )
 def test_a_url_reaching_our_own_network_is_refused_at_creation(url):

@@ -45,8 +45,11 @@ class Target:
 def address_refusal(address: str) -> str | None:
     """Why this IP address may not receive webhooks, or None when it is public."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        embedded = _embedded_ipv4(ip)
+        if embedded is not None:
+            refusal = address_refusal(str(embedded))
+            return refusal if refusal is None else f"{refusal} (inside an IPv6 address)"
     if ip in METADATA_ADDRESSES:
         return "a cloud metadata address"
     for flag, label in (
@@ -61,6 +64,23 @@ def address_refusal(address: str) -> str | None:
             return label
     if not ip.is_global:
         return "not a public address"
+    return None
+
+
+NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address carries to reach (mapped, 6to4, Teredo, NAT64), if
+    any: `64:ff9b::10.0.0.1` reaches 10.0.0.1 through a NAT64 gateway."""
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if ip.teredo is not None:
+        return ip.teredo[1]
+    if any(ip in prefix for prefix in NAT64_PREFIXES):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
     return None
 
 
