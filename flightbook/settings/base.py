@@ -288,6 +288,7 @@ CELERY_BEAT_SCHEDULE = {
     "payments-reconcile": {"task": "payments.reconcile_recent", "schedule": 900.0},
     "accounts-flush-expired-tokens": {"task": "accounts.flush_expired_tokens", "schedule": 86400.0},
     "notifications-webhook-retry": {"task": "notifications.webhook_deliveries_retry", "schedule": 60.0},
+    "notifications-webhook-prune": {"task": "notifications.webhook_deliveries_prune", "schedule": 86400.0},
 }
 
 # Domain settings.
@@ -322,6 +323,8 @@ DEMO_PASSWORD = env("DEMO_PASSWORD", default="flightbook-demo")
 # second is on (tests with a loopback receiver). Both off in production.
 WEBHOOKS_ALLOW_HTTP = env.bool("WEBHOOKS_ALLOW_HTTP", default=False)
 WEBHOOKS_ALLOW_PRIVATE_NETWORKS = env.bool("WEBHOOKS_ALLOW_PRIVATE_NETWORKS", default=False)
+# Finished webhook deliveries (their bodies carry booking data) are deleted after this many days.
+WEBHOOK_DELIVERY_RETENTION_DAYS = env.int("WEBHOOK_DELIVERY_RETENTION_DAYS", default=30)
 
 # Who may read /metrics: these addresses or networks (loopback by default; empty: none),
 # or anyone sending `Authorization: Bearer <METRICS_TOKEN>` (off when empty).

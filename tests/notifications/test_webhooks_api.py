@@ -191,3 +191,34 @@ def test_an_endpoint_whose_deliveries_were_resent_can_be_deleted():
 
     assert client.delete(f"/api/v1/webhooks/{endpoint['id']}/").status_code == 204
     assert not WebhookDelivery.objects.exists()
+
+
+def test_finished_deliveries_are_pruned_after_the_retention_period_and_pending_ones_kept(settings):
+    from datetime import timedelta
+
+    from apps.core import clock
+    from apps.notifications.webhook_models import WebhookDelivery
+    from apps.notifications.webhooks.services import webhook_deliveries_prune
+
+    settings.WEBHOOK_DELIVERY_RETENTION_DAYS = 30
+    _, _, raw = partner_with_key("Partner P")
+    endpoint = WebhookEndpoint.objects.get(pk=_create(key_client(raw)).json()["id"])
+    long_ago = clock.now() - timedelta(days=31)
+
+    def delivery(state: str, created_at, **fields) -> WebhookDelivery:
+        return WebhookDelivery.objects.create(
+            endpoint=endpoint, event_type="booking.confirmed", body='{"data": "Ada"}', state=state,
+            created_at=created_at, next_attempt_at=clock.now() if state == "pending" else None, **fields,
+        )  # fmt: skip
+
+    old_done = delivery("succeeded", long_ago)
+    old_failed = delivery("failed", long_ago)
+    old_resent = delivery("succeeded", long_ago)
+    pending_resend = delivery("pending", clock.now(), event_id=old_resent.event_id, resend_of=old_resent)
+    recent = delivery("succeeded", clock.now())
+
+    assert webhook_deliveries_prune() == 2
+
+    left = set(WebhookDelivery.objects.values_list("pk", flat=True))
+    assert left == {old_resent.pk, pending_resend.pk, recent.pk}
+    assert not {old_done.pk, old_failed.pk} & left

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from kombu.exceptions import OperationalError
@@ -323,3 +324,18 @@ def webhook_deliveries_retry(*, limit: int = 200) -> int:
         )
     _enqueue(due)
     return len(due)
+
+
+def webhook_deliveries_prune(*, now: datetime | None = None) -> int:
+    """Delete finished deliveries older than WEBHOOK_DELIVERY_RETENTION_DAYS: their bodies
+    carry booking data (names, itineraries) that need not be kept once the partner had its
+    chance to receive it. Returns how many were deleted (resends go with their original)."""
+    cutoff = (now or clock.now()) - timedelta(days=settings.WEBHOOK_DELIVERY_RETENTION_DAYS)
+    with transaction.atomic(durable=True):
+        old = (
+            WebhookDelivery.objects.filter(created_at__lt=cutoff)
+            .exclude(state=WebhookDeliveryState.PENDING)
+            .exclude(resends__state=WebhookDeliveryState.PENDING)
+        )
+        deleted, _ = WebhookDelivery.objects.filter(pk__in=list(old.values_list("pk", flat=True))).delete()
+    return deleted

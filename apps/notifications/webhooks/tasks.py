@@ -13,3 +13,8 @@ def webhook_delivery_send(delivery_id: int) -> None:
 @shared_task(name="notifications.webhook_deliveries_retry", ignore_result=True)
 def webhook_deliveries_retry() -> int:
     return services.webhook_deliveries_retry()
+
+
+@shared_task(name="notifications.webhook_deliveries_prune", ignore_result=True)
+def webhook_deliveries_prune() -> int:
+    return services.webhook_deliveries_prune()
