@@ -166,9 +166,6 @@ def notification_email_send(
             extra=extra or {},
             unsubscribe_url=link,
         )
-        if "List-Unsubscribe" in message.extra_headers:
-            # RFC 8058: mail clients may turn reminders off with one POST, no page to visit.
-            message.extra_headers.setdefault("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
         message.send()
         return message.subject, message.body, ""
 

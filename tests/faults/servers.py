@@ -74,7 +74,22 @@ def _stop_group(process: subprocess.Popen | None, *, sig: int = signal.SIGTERM, 
         process.wait(timeout=10)
 
 
-class RedisServer:
+class _Process:
+    """A server the test started in its own process group: `kill()` is a crash (SIGKILL to
+    the whole group, nothing gets to clean up), `stop()` a clean shutdown."""
+
+    process: subprocess.Popen | None = None
+
+    def kill(self) -> None:
+        _stop_group(self.process, sig=signal.SIGKILL)
+        self.process = None
+
+    def stop(self) -> None:
+        _stop_group(self.process)
+        self.process = None
+
+
+class RedisServer(_Process):
     """redis-server on a free port, without persistence: killed, it comes back empty."""
 
     def __init__(self, directory: Path) -> None:
@@ -116,20 +131,11 @@ class RedisServer:
         _wait(self.ping, seconds=START_SECONDS, what="redis-server", log=self.log)
         return self
 
-    def kill(self) -> None:
-        """SIGKILL: Redis vanishes as in a crash, open connections are reset."""
-        _stop_group(self.process, sig=signal.SIGKILL)
-        self.process = None
-
-    def stop(self) -> None:
-        _stop_group(self.process)
-        self.process = None
-
 
 MAIL_FOLDER = "tests.faults.smtp.MailFolder"  # aiosmtpd's handler: one file per message
 
 
-class SmtpServer:
+class SmtpServer(_Process):
     """aiosmtpd on a free port, in its own process, writing what it accepts to `folder`
     (tests/faults/smtp.py); killed, senders are refused until it starts again."""
 
@@ -157,15 +163,6 @@ class SmtpServer:
         )
         _wait(self.greets, seconds=START_SECONDS, what="aiosmtpd", log=self.log)
         return self
-
-    def kill(self) -> None:
-        """SIGKILL: the server is gone, connections are refused."""
-        _stop_group(self.process, sig=signal.SIGKILL)
-        self.process = None
-
-    def stop(self) -> None:
-        _stop_group(self.process)
-        self.process = None
 
 
 def _postgres_bin() -> Path:
@@ -234,7 +231,7 @@ class Answer:
         return json.loads(self.body)
 
 
-class Gunicorn:
+class Gunicorn(_Process):
     """The project under gunicorn as production runs it (docker/gunicorn.conf.py,
     flightbook.wsgi), one worker process, on a free loopback port."""
 
@@ -299,12 +296,8 @@ class Gunicorn:
                 raise
         raise AssertionError("unreachable")
 
-    def stop(self) -> None:
-        _stop_group(self.process)
-        self.process = None
 
-
-class CeleryWorker:
+class CeleryWorker(_Process):
     """`celery -A flightbook worker` with the prefork pool (where time limits are
     enforced), one child process, in its own process group."""
 
@@ -342,12 +335,3 @@ class CeleryWorker:
             log=self.log,
         )
         return self
-
-    def kill(self) -> None:
-        """SIGKILL to the worker and its pool children at once: nothing gets to clean up."""
-        _stop_group(self.process, sig=signal.SIGKILL)
-        self.process = None
-
-    def stop(self) -> None:
-        _stop_group(self.process)
-        self.process = None

@@ -15,13 +15,11 @@ from apps.core import clock, outbox
 from apps.core.models import OutboxEvent
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_message_id
-from tests.factories import FareClassFactory, UserFactory
+from tests.faults.journeys import book, pay
 from tests.faults.smtp import received
 from tests.faults.truth import assert_database_truth
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
@@ -36,40 +34,13 @@ def later(monkeypatch):
     return move
 
 
-def _book_and_pay(api_client) -> str:
-    user = UserFactory(email="katherine@example.com")
-    flight = FareClassFactory(price="180.00").flight
-    token = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()["access"]
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    search = api_client.get(
-        "/api/v1/flights/search/",
-        {
-            "origin": flight.origin.iata_code,
-            "destination": flight.destination.iata_code,
-            "departure_date": flight.departure_date.isoformat(),
-        },
-    )
-    created = api_client.post(
-        "/api/v1/bookings/",
-        {
-            "offer_id": search.json()["results"][0]["id"],
-            "passengers": [{"type": "adult", "given_name": "Katherine", "family_name": "Johnson"}],
-            "contact": {"email": "katherine@example.com"},
-        },
-    )
-    locator = created.json()["locator"]
-    paid = api_client.post(f"/api/v1/bookings/{locator}/payments/", {"payment_method": "pm_card_visa"})
-    assert paid.status_code == 201, paid.content
-    assert paid.json()["booking_status"] == "confirmed"
-    return locator
-
-
 def test_with_the_mail_server_down_the_confirmation_waits_and_goes_out_once_when_it_is_back(
     smtp_delivery, api_client, later
 ):
     smtp_delivery.kill()
 
-    locator = _book_and_pay(api_client)  # the confirmation is dispatched on commit, and fails
+    locator = book(api_client, email="katherine@example.com", given_name="Katherine", family_name="Johnson")
+    pay(api_client, locator)  # the confirmation is dispatched on commit, and fails
 
     assert Booking.objects.get(locator=locator).status == BookingStatus.CONFIRMED
     confirmation = OutboxEvent.objects.get(topic="booking.confirmed", payload__locator=locator)

@@ -15,55 +15,24 @@ from apps.core.models import OutboxEvent
 from apps.notifications.models import Notification
 from apps.notifications.services import notification_message_id
 from tests.conftest import wait_for
-from tests.factories import FareClassFactory, UserFactory
 from tests.faults import handlers
+from tests.faults.journeys import book, pay
 from tests.faults.smtp import HANG, received
 from tests.faults.truth import assert_database_truth
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-def _book(api_client) -> str:
-    user = UserFactory(email="grace@example.com")
-    flight = FareClassFactory(price="250.00").flight
-    token = api_client.post("/api/v1/auth/token/", {"email": user.email, "password": PASSWORD}).json()["access"]
-    api_client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    search = api_client.get(
-        "/api/v1/flights/search/",
-        {
-            "origin": flight.origin.iata_code,
-            "destination": flight.destination.iata_code,
-            "departure_date": flight.departure_date.isoformat(),
-        },
-    )
-    created = api_client.post(
-        "/api/v1/bookings/",
-        {
-            "offer_id": search.json()["results"][0]["id"],
-            "passengers": [{"type": "adult", "given_name": "Grace", "family_name": "Hopper"}],
-            "contact": {"email": "grace@example.com"},
-        },
-    )
-    return created.json()["locator"]
-
-
-def _pay(api_client, locator: str) -> None:
-    paid = api_client.post(f"/api/v1/bookings/{locator}/payments/", {"payment_method": "pm_card_visa"})
-    assert paid.json()["booking_status"] == "confirmed", paid.content
 
 
 def test_worker_killed_after_the_email_left_records_the_confirmation_once(
     celery_on, start_worker, smtp_server, api_client
 ):
     worker = start_worker(FAULTS_SMTP_PORT=str(smtp_server.port))
-    locator = _book(api_client)
+    locator = book(api_client, email="grace@example.com", given_name="Grace", family_name="Hopper")
     held = OutboxEvent.objects.get(topic="booking.held", payload__locator=locator)
     wait_for(lambda: OutboxEvent.objects.get(pk=held.pk).dispatched_at, timeout=30)  # the hold's email is out
     (smtp_server.folder / HANG).touch()  # from now on the mail server accepts, then hangs before answering
 
-    _pay(api_client, locator)
+    pay(api_client, locator)
     confirmation = OutboxEvent.objects.get(topic="booking.confirmed", payload__locator=locator)
 
     wait_for(lambda: len(received(smtp_server.folder)) == 2, timeout=30)  # the email has arrived...
