@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
-from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.test import APIClient
 
 from apps.accounts.api_keys import api_key_create, api_key_revoke
 from apps.accounts.models import ApiKey, Partner
-from apps.core import clock
 from apps.core.errors import ValidationFailed
 from apps.core.models import AuditEntry
 from tests.accounts.helpers import roles_ensured
@@ -29,17 +26,6 @@ KEY_FORMAT = re.compile(r"^fbk_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$")
 @pytest.fixture
 def partner(db) -> Partner:
     return Partner.objects.create(name="Sky Travel", contact_email="ops@sky.example")
-
-
-@pytest.fixture
-def later(monkeypatch):
-    shift = [timedelta(0)]
-    monkeypatch.setattr(clock, "now", lambda: timezone.now() + shift[0])
-
-    def move(**delta) -> None:
-        shift[0] += timedelta(**delta)
-
-    return move
 
 
 def _with_key(raw_key: str) -> APIClient:

@@ -8,14 +8,12 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from apps.accounts.api_keys import PartnerKeyPrincipal, api_key_create
 from apps.accounts.models import Partner, User
 from apps.bookings import selectors, services
 from apps.bookings.models import Booking, BookingAccessGrant
-from apps.core import clock
 from apps.core.models import AuditEntry
 from apps.inventory.offers import PassengerMix, offer_build
 from tests.factories import FareClassFactory, UserFactory
@@ -59,17 +57,6 @@ def _listed(client: APIClient) -> list[str]:
     response = client.get("/api/v1/bookings/")
     assert response.status_code == 200, response.content
     return sorted(b["locator"] for b in response.json()["results"])
-
-
-@pytest.fixture
-def later(monkeypatch):
-    shift = [timedelta(0)]
-    monkeypatch.setattr(clock, "now", lambda: timezone.now() + shift[0])
-
-    def move(**delta) -> None:
-        shift[0] += timedelta(**delta)
-
-    return move
 
 
 @pytest.mark.django_db

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from apps.bookings.models import Booking, BookingStatus
 from apps.core import clock, outbox
@@ -20,18 +19,6 @@ from tests.faults.smtp import received
 from tests.faults.truth import assert_database_truth
 
 pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the project's clock forward instead of waiting."""
-    shift = [timedelta(0)]
-    monkeypatch.setattr(clock, "now", lambda: timezone.now() + shift[0])
-
-    def move(**delta) -> None:
-        shift[0] += timedelta(**delta)
-
-    return move
 
 
 def test_with_the_mail_server_down_the_confirmation_waits_and_goes_out_once_when_it_is_back(

@@ -1,26 +1,10 @@
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
-from apps.core import clock
 from tests.factories import UserFactory
 from tests.payments.helpers import STRIPE_WEBHOOK_SECRET, api_as
 from tests.payments.stripe_fake import FakeStripe
-
-
-@pytest.fixture
-def later(monkeypatch):
-    """Move the clock every service reads, in every thread: `later(minutes=16)`."""
-    shift = [timedelta(0)]
-    monkeypatch.setattr(clock, "now", lambda: timezone.now() + shift[0])
-
-    def move(**delta) -> None:
-        shift[0] += timedelta(**delta)
-
-    return move
 
 
 @pytest.fixture

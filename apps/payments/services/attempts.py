@@ -192,6 +192,11 @@ def _attempts_settle(*, booking: Booking, provider_name: str, actor_label: str) 
     return paid
 
 
+def _provider_metadata(*, booking: Booking, payment: Payment) -> dict[str, str]:
+    """What both providers carry for us: how an attempt whose answer was lost is found again."""
+    return {"locator": booking.locator, "payment_id": str(payment.pk)}
+
+
 def _abandon_waiting(*, booking: Booking, actor_label: str) -> None:
     """Cancel, at the provider, attempts that wait for the customer (a 3-D Secure
     challenge left open, a card form never sent) so that a new attempt may start. If one
@@ -272,7 +277,7 @@ def payment_create(
                 payment_method=payment.payment_method,
                 idempotency_key=payment.provider_idempotency_key,
                 description=f"Booking {booking.locator}",
-                metadata={"locator": booking.locator, "payment_id": str(payment.pk)},
+                metadata=_provider_metadata(booking=booking, payment=payment),
                 return_url=return_url,
             )
         )
@@ -323,7 +328,7 @@ def payment_for_page(*, locator: str, user: User | None, guest_locators: Iterabl
                 currency=payment.currency,
                 idempotency_key=payment.provider_idempotency_key,
                 description=f"Booking {booking.locator}",
-                metadata={"locator": booking.locator, "payment_id": str(payment.pk)},
+                metadata=_provider_metadata(booking=booking, payment=payment),
             )
         )
     except PaymentProviderUnavailable:
